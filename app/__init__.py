@@ -1,0 +1,129 @@
+"""Application factory: config -> extensions -> blueprints -> errors -> CLI."""
+
+import logging
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import PROJECT_ROOT, build_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str((overrides or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance"),
+    )
+    app.config.update(build_config(instance_path=app.instance_path))
+    app.config.update(overrides or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "dat7")
+    limiter.init_app(app)
+
+    from app.auth.loaders import init_login
+
+    init_login(app, login_manager)
+
+    import app.models  # noqa: F401  (every model known to Alembic and relationships)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL, foreign keys and a busy timeout on every SQLite connection.
+
+    pysqlite's own transaction handling is switched off and BEGIN is emitted by SQLAlchemy
+    (see ``_sqlite_begin``), so savepoints and rollbacks behave as on PostgreSQL.
+    """
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api.views import bp as api_bp
+    from app.auth.views import bp as auth_bp
+    from app.core.views import bp as core_bp
+    from app.geo.views import bp as geo_bp
+    from app.people.views import bp as people_bp
+    from app.reference.views import bp as reference_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(geo_bp)
+    app.register_blueprint(reference_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
+
+
+def register_request_hooks(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from app.core import formats
+    from app.permissions import template_helpers
+
+    app.jinja_env.filters.update(formats.FILTERS)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.context_processor(template_helpers)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # Pages carry personal data: never keep them in shared caches.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,1 @@
+"""JSON API v1 for programs: scanners, district spreadsheets, provincial reporting."""

@@ -1,0 +1,236 @@
+"""JSON API v1: token auth, reference data and people (see shared API.md)."""
+
+from datetime import date
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import func, select
+
+from app.api import schemas
+from app.api.openapi import build_document
+from app.auth import services as auth_services
+from app.errors import DomainError, ValidationError, json_error
+from app.extensions import db, limiter
+from app.geo import services as geo
+from app.geo.models import UnitLevel
+from app.people import services as people
+from app.people.models import Person
+from app.people.services import PeopleFilter, PossibleDuplicate
+from app.permissions import get_in_scope_or_404, public, require
+from app.reference import services as reference
+from app.reference.models import Ethnicity, ParticipantCategory
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 200
+# The service speaks of ids; the API of codes.
+API_FIELD_NAMES = {"ethnicity_id": "ethnicity_code", "category_id": "category"}
+
+
+@bp.before_request
+def authenticate_by_token():
+    """The API knows bearer tokens only: a browser's session cookie never authenticates a call,
+    which is why the API needs no CSRF token."""
+    g._login_user = AnonymousUserMixin()
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and raw.strip():
+        found = auth_services.user_for_token(raw.strip())
+        if found is not None:
+            g._login_user, g.api_token = found
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("invalid_json", _l("Nội dung yêu cầu phải là một đối tượng JSON."), status=400)
+    return data
+
+
+def _paginate(query, serialise):
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+        per_page = min(max(int(request.args.get("per_page", 50)), 1), MAX_PER_PAGE)
+    except ValueError:
+        raise DomainError("invalid_pagination", _l("page và per_page phải là số nguyên."), status=400) from None
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    return jsonify({"items": [serialise(item) for item in items], "total": total, "page": page, "per_page": per_page})
+
+
+def _iso_date(value, field, errors):
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        errors[field] = _l("Ngày phải theo dạng YYYY-MM-DD.")
+        return None
+
+
+# -- tokens ---------------------------------------------------------------------------
+
+@bp.route("/auth/token", methods=["POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def token_create():
+    """Exchange a username and password for a bearer token."""
+    body = _body()
+    user = auth_services.authenticate(str(body.get("username") or ""), str(body.get("password") or ""))
+    if user is None:
+        db.session.commit()
+        return json_error(401, "invalid_credentials", _l("Tên đăng nhập hoặc mật khẩu không đúng."))
+    raw, token = auth_services.issue_token(user, current_app.config["API_TOKEN_LIFETIME"])
+    db.session.commit()
+    return jsonify({"token": raw, "expires_at": schemas.utc_iso(token.expires_at)}), 201
+
+
+@bp.route("/auth/token", methods=["DELETE"])
+@require("home.view")
+def token_revoke():
+    """Revoke the token used for this call."""
+    auth_services.revoke_token(g.api_token)
+    db.session.commit()
+    return "", 204
+
+
+# -- reference data -------------------------------------------------------------------
+
+@bp.route("/units")
+@require("reference.view")
+def unit_list():
+    """Administrative units, filtered by level, parent and date in force."""
+    errors = {}
+    level = request.args.get("level")
+    if level and level not in {lv.value for lv in UnitLevel}:
+        errors["level"] = _l("level phải là province, district, commune hoặc village.")
+    on = _iso_date(request.args.get("on"), "on", errors)
+    parent_id = request.args.get("parent_id", "")
+    if parent_id and not parent_id.isdigit():
+        errors["parent_id"] = _l("parent_id phải là số nguyên.")
+    if errors:
+        raise ValidationError("invalid_filter", _l("Tham số lọc không hợp lệ."), errors)
+    query = geo.list_units(level=UnitLevel(level) if level else None, on=on,
+                           parent_id=int(parent_id) if parent_id else None, q=request.args.get("q"))
+    return _paginate(query, schemas.unit)
+
+
+@bp.route("/ethnicities")
+@require("reference.view")
+def ethnicity_list():
+    """The ethnic groups with their codes."""
+    return jsonify({"items": [schemas.ethnicity(e) for e in reference.ethnicities()]})
+
+
+@bp.route("/categories")
+@require("reference.view")
+def category_list():
+    """Participant categories."""
+    return jsonify({"items": [schemas.named(c) for c in reference.categories()]})
+
+
+@bp.route("/topics")
+@require("reference.view")
+def topic_list():
+    """Training topics."""
+    return jsonify({"items": [schemas.named(t) for t in reference.topics()]})
+
+
+# -- people ---------------------------------------------------------------------------
+
+@bp.route("/people")
+@require("people.view")
+def person_list():
+    """People within the caller's scope; ``q`` searches names without diacritics."""
+    filters = PeopleFilter(q=(request.args.get("q") or "").strip()[:100] or None)
+    unit_id = request.args.get("unit_id", "")
+    if unit_id.isdigit():
+        filters.unit_id = int(unit_id)
+    return _paginate(people.search(current_user, filters), schemas.person)
+
+
+@bp.route("/people/<int:person_id>")
+@require("people.view")
+def person_get(person_id):
+    """One person."""
+    return jsonify(schemas.person(get_in_scope_or_404(Person, person_id)))
+
+
+@bp.route("/people", methods=["POST"])
+@require("people.edit")
+def person_create():
+    """Register a person (409 ``possible_duplicate`` unless ``confirm`` is true)."""
+    return _save_person(None, _body())
+
+
+@bp.route("/people/<int:person_id>", methods=["PATCH"])
+@require("people.edit")
+def person_update(person_id):
+    """Change some fields of a person."""
+    person = get_in_scope_or_404(Person, person_id)
+    return _save_person(person, _body())
+
+
+def _save_person(person: Person | None, body: dict):
+    data = _person_data(body, person)
+    try:
+        saved = people.save_person(data, current_user, person, confirmed=body.get("confirm") is True)
+    except PossibleDuplicate as duplicate:
+        db.session.rollback()
+        response, status = json_error(409, duplicate.code, duplicate.message)
+        payload = response.get_json()
+        payload["error"]["duplicates"] = [schemas.person(p) for p in duplicate.candidates]
+        payload["error"]["hidden_duplicates"] = duplicate.hidden
+        payload["error"]["warnings"] = [str(w) for w in duplicate.warnings]
+        return jsonify(payload), status
+    except DomainError as error:
+        db.session.rollback()
+        error.fields = {API_FIELD_NAMES.get(k, k): v for k, v in error.fields.items()}
+        raise
+    db.session.commit()
+    return jsonify(schemas.person(saved)), 201 if person is None else 200
+
+
+def _person_data(body: dict, person: Person | None) -> dict:
+    """Translate API field names and codes into the service's plain data; PATCH keeps the rest."""
+    errors: dict = {}
+    data = {key: getattr(person, key) for key in people.FIELDS} if person is not None else {}
+    for key in ("full_name", "id_number", "phone", "position", "workplace", "gender", "level"):
+        if key in body:
+            value = body[key]
+            if value is not None and not isinstance(value, str):
+                errors[key] = _l("Giá trị phải là chuỗi ký tự.")
+            data[key] = value
+    for key in ("unit_id", "birth_year"):
+        if key in body:
+            value = body[key]
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                errors[key] = _l("Giá trị phải là số nguyên.")
+                value = None
+            data[key] = value
+    if "birth_date" in body:
+        data["birth_date"] = _iso_date(body["birth_date"], "birth_date", errors)
+    if "ethnicity_code" in body:
+        data["ethnicity_id"] = _id_for_code(Ethnicity, body["ethnicity_code"], "ethnicity_code", errors,
+                                            _l("Mã dân tộc không có trong danh mục."))
+    if "category" in body:
+        data["category_id"] = _id_for_code(ParticipantCategory, body["category"], "category", errors,
+                                           _l("Mã đối tượng không có trong danh mục."))
+    if errors:
+        raise ValidationError("invalid_person", _l("Thông tin chưa hợp lệ."), errors)
+    return data
+
+
+def _id_for_code(model, code, field, errors, message):
+    if code in (None, ""):
+        return None
+    found = db.session.scalar(select(model.id).where(model.code == str(code)))
+    if found is None:
+        errors[field] = message
+    return found
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(build_document())

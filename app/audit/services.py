@@ -1,0 +1,54 @@
+"""The one helper every domain uses to write the audit trail."""
+
+from datetime import date, datetime
+from enum import Enum
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from app.audit.models import AuditEntry
+from app.extensions import db
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj, fields) -> dict:
+    """The named attributes of ``obj`` as JSON-ready values (for before/after)."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def changed_only(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
+    """Keep only the keys whose values differ, so an entry says what actually changed."""
+    if not before or not after:
+        return before, after
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
+           before: dict | None = None, after: dict | None = None, actor=None) -> AuditEntry:
+    """Add an audit entry to the current transaction (the caller commits with its change).
+
+    :param action: a stable verb such as ``person.update`` or ``user.deactivate``.
+    :param obj: the changed model; its table name and id are recorded.
+    """
+    before, after = changed_only(before, after)
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        ip=request.remote_addr if has_request_context() else None,
+        action=action,
+        object_type=object_type or (obj.__tablename__ if obj is not None else "-"),
+        object_id=str(object_id if object_id is not None else getattr(obj, "id", "")) or None,
+        before=before,
+        after=after,
+    )
+    db.session.add(entry)
+    return entry

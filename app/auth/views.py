@@ -1,0 +1,148 @@
+"""Sign in and out, own password, user administration and the audit log."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.audit.models import AuditEntry
+from app.auth import services
+from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
+from app.auth.models import Role, User
+from app.errors import DomainError
+from app.extensions import db, limiter
+from app.geo.services import unit_choices
+from app.permissions import public, require
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are followed after sign-in: no scheme, no host, no '//' or '\\' tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("core.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("core.home")
+    return target
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            audit.record("auth.login_failed", object_type="users", object_id=None,
+                         after={"username": (form.username.data or "")[:60]})
+            db.session.commit()
+            form.form_errors.append(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+        else:
+            # A fresh session at sign-in: nothing from before the login survives into it.
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            audit.record("auth.login", user, actor=user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    """Sign out."""
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require("account.manage_own")
+def password_change():
+    """Change my password."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(current_user, form.password.data, form.current_password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.apply_domain_error(error)
+        else:
+            # Every other session ended with the nonce; keep this one signed in.
+            login_user(current_user._get_current_object())
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("auth/password_change.html", form=form)
+
+
+@bp.route("/admin/users")
+@require("users.manage")
+def user_list():
+    """List users."""
+    users = db.session.scalars(select(User).order_by(User.role, User.username)).all()
+    return render_template("admin/user_list.html", users=users)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@require("users.manage")
+def user_create():
+    """Create a user."""
+    return _edit_user(None)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@require("users.manage")
+def user_edit(user_id):
+    """Edit a user."""
+    user = db.session.get(User, user_id) or abort(404)
+    return _edit_user(user)
+
+
+def _edit_user(user: User | None):
+    form = UserForm(obj=user)
+    if user is not None and request.method == "GET":
+        form.role.data = user.role.value
+    form.unit_id.choices = [(None, "—")] + unit_choices()
+    if form.validate_on_submit():
+        try:
+            if user is None:
+                user = services.create_user(form.to_data(), form.password.data)
+            else:
+                services.update_user(user, form.to_data(), acting_user=current_user)
+                if form.password.data:
+                    services.set_password(user, form.password.data, check_current=False)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.apply_domain_error(error)
+        else:
+            flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
+            return redirect(url_for("auth.user_list"))
+    return render_template("admin/user_form.html", form=form, user=user, Role=Role)
+
+
+@bp.route("/admin/audit")
+@require("audit.view")
+def audit_log():
+    """Read the audit log."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    object_type = request.args.get("object_type")
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    page = db.paginate(query, per_page=100, error_out=False)
+    actors = {u.id: u for u in db.session.scalars(select(User))}
+    return render_template("admin/audit_log.html", page=page, actors=actors)

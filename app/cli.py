@@ -1,0 +1,74 @@
+"""Operations commands: users, reference data, demo data (see API.md's operations contract)."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.auth.models import Role
+from app.errors import DomainError
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Tài khoản người dùng / user accounts.")
+reference_cli = AppGroup("reference", help="Dữ liệu danh mục / reference data.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--unit", "unit_code", help="Mã đơn vị hành chính (bắt buộc với vai trò district).")
+@click.option("--name", "full_name", help="Họ và tên hiển thị.")
+def create_user_command(username, role, unit_code, full_name):
+    """Create a user; the password is read from standard input (one line)."""
+    from app.auth import services
+    from app.geo.services import find_by_code
+
+    unit_id = None
+    if unit_code:
+        unit = find_by_code(unit_code)
+        if unit is None:
+            raise click.ClickException(f"Không có đơn vị hành chính mã {unit_code}.")
+        unit_id = unit.id
+    elif role == Role.district.value:
+        raise click.ClickException("--unit là bắt buộc với vai trò district.")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = services.create_user({"username": username, "full_name": full_name or username,
+                                     "role": Role(role), "unit_id": unit_id}, password)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    click.echo(f"Đã tạo người dùng {user.username} ({user.role.value}).")
+
+
+@reference_cli.command("load")
+def load_reference_command():
+    """Load administrative units, ethnic groups, categories, topics and organisations (idempotent)."""
+    from app.reference.services import load_reference_data
+
+    added = load_reference_data()
+    db.session.commit()
+    click.echo(", ".join(f"{name}: +{count}" for name, count in added.items()))
+
+
+@click.command("demo")
+def demo_command():
+    """Load demo data into an empty or demo database; running it twice changes nothing."""
+    from app.demo.services import load_demo
+
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("Không nạp dữ liệu mẫu khi APP_ENV=production.")
+    logins = load_demo(current_app.instance_path)
+    db.session.commit()
+    click.echo("Tài khoản dùng thử / demo logins:")
+    for username, role, password in logins:
+        click.echo(f"  {username:<16} {role:<10} {password}")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(reference_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,100 @@
+"""Configuration read from the environment; every path the app writes to is decided here."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+# Keys that appear in tutorials and .env samples; a production deployment using one of
+# them is as good as unprotected.
+KNOWN_WEAK_KEYS = {"dev", "secret", "changeme", "change-me", "secret-key", "development", "test"}
+MIN_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the app may run with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Route PostgreSQL URLs through psycopg 3 whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_weak_key(key: str | None) -> bool:
+    if not key:
+        return True
+    return len(key) < MIN_KEY_LENGTH or key.lower() in KNOWN_WEAK_KEYS or len(set(key)) < 8
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Keep one generated key per instance so sessions survive restarts in development."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def build_config(env: dict | None = None, instance_path: Path | None = None) -> dict:
+    """Return the Flask config mapping for the given environment (``os.environ`` by default).
+
+    :raises ConfigError: in production with a missing or weak ``SECRET_KEY``.
+    """
+    env = dict(os.environ if env is None else env)
+    instance_path = Path(instance_path or env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
+    app_env = env.get("APP_ENV", "development")
+    production = app_env == "production"
+
+    secret_key = env.get("SECRET_KEY")
+    if production and is_weak_key(secret_key):
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least "
+            f"{MIN_KEY_LENGTH} characters in production (APP_ENV=production)."
+        )
+    if not secret_key:
+        secret_key = load_or_create_secret_key(instance_path)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'app.db'}"
+    certificates_dir = Path(env.get("CERTIFICATES_DIR") or PROJECT_ROOT / "certificates")
+    secure_cookies = production or env.get("SECURE_COOKIES") == "1"
+
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CERTIFICATES_DIR": str(certificates_dir),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Cookies: never readable from scripts, never sent cross-site on a POST.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
+        "LANGUAGES": ("vi", "en"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "API_TOKEN_LIFETIME": timedelta(hours=int(env.get("API_TOKEN_HOURS", "12"))),
+        "PER_PAGE": 50,
+    }

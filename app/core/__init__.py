@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: home page, language switch, Vietnamese text and formats."""

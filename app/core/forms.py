@@ -1,0 +1,90 @@
+"""Form pieces shared by every domain: Vietnamese dates, optional ids, service errors on fields."""
+
+import re
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField
+
+from app.errors import DomainError
+
+_DATE_PATTERNS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
+
+
+def parse_vn_date(text: str) -> date:
+    """'5/2/2023', '05/02/2023' or '2023-02-05' -> date(2023, 2, 5).
+
+    :raises ValueError: anything else.
+    """
+    text = text.strip()
+    for pattern in _DATE_PATTERNS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class VNDateField(StringField):
+    """A date typed as dd/mm/yyyy, the way Vietnamese forms are filled in."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+
+    def _value(self):
+        if isinstance(self.data, date):
+            return self.data.strftime("%d/%m/%Y")
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_vn_date(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm, ví dụ 05/02/2023.")) from None
+
+
+class IntField(IntegerField):
+    """An integer field whose parse error is in Vietnamese (WTForms ships no Vietnamese messages)."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        if not re.fullmatch(r"-?\d{1,12}", text):
+            self.data = None
+            raise ValueError(_l("Nhập một số nguyên."))
+        self.data = int(text)
+
+
+def optional_int(value):
+    """Coerce a select's value to int, '' and garbage to None (the service reports what is missing)."""
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if re.fullmatch(r"\d{1,9}", str(value)) else None
+
+
+class BaseForm(FlaskForm):
+    """Every form: CSRF-protected, with service errors mapped back onto its fields."""
+
+    next = HiddenField()
+
+    def apply_domain_error(self, error: DomainError) -> None:
+        for name, message in error.fields.items():
+            field = getattr(self, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            else:
+                self.form_errors.append(message)
+        if not error.fields:
+            self.form_errors.append(error.message)

@@ -1,0 +1,1 @@
+"""Demo data: a plausible Lạng Sơn registry to try the product with."""

@@ -1,0 +1,1 @@
+"""Administrative units (province, district, commune, village) as effective-dated data."""

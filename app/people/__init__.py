@@ -1,0 +1,1 @@
+"""The registry of people we train, independent of any activity."""

@@ -1,0 +1,278 @@
+"""Registering, changing, finding and de-duplicating people.
+
+The same rules serve the pages, the API and (later) spreadsheet import: everything a person
+types arrives here as plain data, is cleaned and checked, and comes back either as a saved
+``Person`` or as a ``ValidationError`` / ``PossibleDuplicate`` that names the field at fault.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+
+from app.audit import services as audit
+from app.core.text import capitalise_name, fold, nfc
+from app.errors import ConflictError, ValidationError
+from app.extensions import db
+from app.geo.models import AdminUnit, UnitLevel
+from app.geo.services import descendant_unit_ids
+from app.people.identity import InvalidValue, id_number_warnings, normalise_id_number, normalise_phone
+from app.people.models import Gender, Person
+from app.permissions import can, restrict_to_scope, scope_unit_ids
+from app.reference.models import Ethnicity, ParticipantCategory
+
+MAX_NAME = 100
+MAX_POSITION = 120
+MAX_WORKPLACE = 200
+MIN_BIRTH_YEAR = 1920
+MIN_AGE = 14
+# Letters of any script (Vietnamese and minority names), spaces, apostrophes and hyphens.
+_NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+_MARKUP = re.compile(r"[<>]")
+FIELDS = ("full_name", "gender", "birth_date", "birth_year", "ethnicity_id", "id_number", "phone",
+          "level", "category_id", "position", "workplace", "unit_id")
+
+
+class PossibleDuplicate(ConflictError):
+    """The new data looks like people already registered; the caller must confirm."""
+
+    def __init__(self, candidates: list[Person], hidden: int, warnings: list):
+        super().__init__("possible_duplicate",
+                         _l("Có thể người này đã có trong danh sách. Kiểm tra trước khi lưu."))
+        self.candidates = candidates
+        self.hidden = hidden  # look-alikes outside the user's scope: counted, never shown
+        self.warnings = warnings
+
+
+@dataclass
+class Review:
+    """What the user must see before a save goes through: warnings and look-alikes."""
+
+    warnings: list = field(default_factory=list)
+    candidates: list[Person] = field(default_factory=list)
+    hidden: int = 0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.warnings or self.candidates or self.hidden)
+
+
+def _check_text(value, limit, label_field, errors, *, required=False):
+    value = nfc(value) if isinstance(value, str) else value
+    if not value:
+        if required:
+            errors[label_field] = _l("Trường này là bắt buộc.")
+        return None
+    if len(value) > limit:
+        errors[label_field] = _l("Tối đa %(n)s ký tự (đang có %(m)s).", n=limit, m=len(value))
+    elif _MARKUP.search(value):
+        errors[label_field] = _l("Không được chứa ký tự < hoặc >.")
+    return value
+
+
+def _exists(model, object_id) -> bool:
+    return object_id is not None and db.session.get(model, object_id) is not None
+
+
+def clean(data: dict, user) -> tuple[dict, list]:
+    """Normalise and check person data.
+
+    :param data: field -> value; ids as ints, enums as values or members, dates as ``date``.
+    :return: (clean data, warnings that need a human's confirmation).
+    :raises ValidationError: with a message per faulty field; nothing is written.
+    """
+    errors: dict = {}
+    out: dict = {}
+
+    name = nfc(data.get("full_name") or "")
+    if not name:
+        errors["full_name"] = _l("Nhập họ và tên.")
+    elif len(name) > MAX_NAME:
+        errors["full_name"] = _l("Họ và tên tối đa %(n)s ký tự (đang có %(m)s).", n=MAX_NAME, m=len(name))
+    elif not _NAME_PATTERN.match(name):
+        errors["full_name"] = _l("Họ và tên chỉ gồm chữ cái và khoảng trắng.")
+    elif len(name.split()) < 2:
+        errors["full_name"] = _l("Nhập đầy đủ họ và tên (ít nhất hai từ).")
+    out["full_name"] = capitalise_name(name) if name else name
+
+    out["gender"] = _enum(Gender, data.get("gender"), "gender", errors, _l("Chọn giới tính (Nữ hoặc Nam)."))
+    out["level"] = _enum(UnitLevel, data.get("level"), "level", errors,
+                         _l("Chọn cấp: tỉnh, huyện, xã hoặc thôn."))
+
+    birth_date, birth_year = data.get("birth_date"), data.get("birth_year")
+    this_year = date.today().year
+    if birth_date is not None:
+        if not (MIN_BIRTH_YEAR <= birth_date.year <= this_year - MIN_AGE):
+            errors["birth_date"] = _l("Ngày sinh phải trong khoảng năm %(a)s đến %(b)s.", a=MIN_BIRTH_YEAR, b=this_year - MIN_AGE)
+        birth_year = birth_date.year
+    elif birth_year is not None:
+        if not isinstance(birth_year, int) or not (MIN_BIRTH_YEAR <= birth_year <= this_year - MIN_AGE):
+            errors["birth_year"] = _l("Năm sinh phải trong khoảng %(a)s đến %(b)s.", a=MIN_BIRTH_YEAR, b=this_year - MIN_AGE)
+    else:
+        errors["birth_date"] = _l("Nhập ngày sinh hoặc năm sinh.")
+    out["birth_date"], out["birth_year"] = birth_date, birth_year
+
+    warnings = []
+    try:
+        out["id_number"] = normalise_id_number(data.get("id_number"))
+    except InvalidValue as problem:
+        errors["id_number"] = problem.message
+        out["id_number"] = None
+    if out["id_number"] and "birth_date" not in errors and "birth_year" not in errors and out["gender"]:
+        warnings += id_number_warnings(out["id_number"], birth_year, out["gender"] is Gender.female)
+
+    try:
+        out["phone"] = normalise_phone(data.get("phone"))
+    except InvalidValue as problem:
+        errors["phone"] = problem.message
+        out["phone"] = None
+
+    out["position"] = _check_text(data.get("position"), MAX_POSITION, "position", errors)
+    out["workplace"] = _check_text(data.get("workplace"), MAX_WORKPLACE, "workplace", errors)
+
+    for key, model, message in (
+        ("ethnicity_id", Ethnicity, _l("Dân tộc không có trong danh mục.")),
+        ("category_id", ParticipantCategory, _l("Đối tượng không có trong danh mục.")),
+    ):
+        value = data.get(key)
+        if value is not None and not _exists(model, value):
+            errors[key] = message
+        out[key] = value
+
+    unit_id = data.get("unit_id")
+    allowed = scope_unit_ids(user)
+    if unit_id is None:
+        errors["unit_id"] = _l("Chọn đơn vị hành chính.")
+    elif not _exists(AdminUnit, unit_id):
+        errors["unit_id"] = _l("Đơn vị hành chính không tồn tại.")
+    elif allowed is not None and unit_id not in allowed:
+        errors["unit_id"] = _l("Bạn chỉ được đăng ký người thuộc đơn vị mình phụ trách.")
+    out["unit_id"] = unit_id
+
+    if errors:
+        raise ValidationError("invalid_person", _l("Thông tin chưa hợp lệ, vui lòng sửa các mục được đánh dấu."), errors)
+    return out, warnings
+
+
+def _enum(enum_type, value, key, errors, message):
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        errors[key] = message
+        return None
+
+
+def look_alikes(data: dict, exclude: Person | None = None) -> list[Person]:
+    """People who are probably the same person: same name and birth (date, else year) and commune,
+    or same phone and name."""
+    same_birth = (Person.birth_date == data["birth_date"]) if data["birth_date"] else (
+        Person.birth_year == data["birth_year"])
+    conditions = [and_(Person.search_name == fold(data["full_name"]), same_birth, Person.unit_id == data["unit_id"])]
+    if data.get("phone"):
+        conditions.append(and_(Person.phone == data["phone"], Person.search_name == fold(data["full_name"])))
+    query = select(Person).where(or_(*conditions))
+    if exclude is not None and exclude.id is not None:
+        query = query.where(Person.id != exclude.id)
+    return list(db.session.scalars(query.limit(20)))
+
+
+def _check_id_unique(id_number: str | None, person: Person | None, user) -> None:
+    if not id_number:
+        return
+    holder = db.session.scalar(select(Person).where(Person.id_number == id_number))
+    if holder is None or holder is person:
+        return
+    if can("people.view", holder, user):
+        message = _l("Số định danh này đã được đăng ký cho %(name)s.", name=holder.full_name)
+    else:
+        message = _l("Số định danh này đã được đăng ký cho một người thuộc đơn vị khác.")
+    raise ValidationError("duplicate_id_number", message, {"id_number": message})
+
+
+def review(data: dict, user, person: Person | None = None) -> tuple[dict, Review]:
+    """Clean the data and collect what needs confirmation, without writing anything."""
+    cleaned, warnings = clean(data, user)
+    _check_id_unique(cleaned["id_number"], person, user)
+    result = Review(warnings=warnings)
+    for candidate in look_alikes(cleaned, exclude=person):
+        if can("people.view", candidate, user):
+            result.candidates.append(candidate)
+        else:
+            result.hidden += 1
+    return cleaned, result
+
+
+def save_person(data: dict, user, person: Person | None = None, *, confirmed: bool = False) -> Person:
+    """Create (``person`` None) or update a person.
+
+    :param confirmed: the user has seen the warnings and look-alikes and still wants to save.
+    :raises ValidationError: bad data, an ID number already registered, or a unit out of scope.
+    :raises PossibleDuplicate: warnings or look-alikes exist and ``confirmed`` is False.
+    """
+    cleaned, result = review(data, user, person)
+    if result.needs_confirmation and not confirmed:
+        raise PossibleDuplicate(result.candidates, result.hidden, result.warnings)
+    before = audit.snapshot(person, FIELDS) if person is not None else None
+    if person is None:
+        person = Person(created_by_id=getattr(user, "id", None))
+        db.session.add(person)
+    for key, value in cleaned.items():
+        setattr(person, key, value)
+    db.session.flush()
+    audit.record("person.create" if before is None else "person.update", person,
+                 before=before, after=audit.snapshot(person, FIELDS))
+    return person
+
+
+@dataclass
+class PeopleFilter:
+    q: str | None = None
+    unit_id: int | None = None
+    gender: Gender | None = None
+    level: UnitLevel | None = None
+    category_id: int | None = None
+    ethnicity_id: int | None = None
+
+
+def search(user, filters: PeopleFilter):
+    """A select() of the people the user may see, filtered, in Vietnamese list order.
+
+    ``q`` matches every word against names without diacritics ("huong" finds "Hường"), and
+    matches phone numbers and, for roles that may see them, citizen ID numbers.
+    """
+    query = restrict_to_scope(select(Person), Person.unit_id, user)
+    if filters.q:
+        query = query.where(_text_condition(filters.q, user))
+    if filters.unit_id:
+        query = query.where(Person.unit_id.in_(descendant_unit_ids(filters.unit_id)))
+    for column, value in ((Person.gender, filters.gender), (Person.level, filters.level),
+                          (Person.category_id, filters.category_id), (Person.ethnicity_id, filters.ethnicity_id)):
+        if value is not None:
+            query = query.where(column == value)
+    return query.order_by(Person.sort_key, Person.id)
+
+
+def _text_condition(q: str, user):
+    words = fold(q).split()
+    by_name = and_(*(Person.search_name.contains(word, autoescape=True) for word in words))
+    digits = re.sub(r"\D", "", q)
+    if len(digits) < 4 or len(digits) != len(q.replace(" ", "").lstrip("+")):
+        return by_name
+    phone_digits = "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
+    options = [by_name, Person.phone.contains(phone_digits, autoescape=True)]
+    if len(digits) == 12 and can("people.view_id_number", user=user):
+        options.append(Person.id_number == digits)
+    return or_(*options)
+
+
+def counts_by_gender(query) -> dict[Gender, int]:
+    """How many women and men a people query holds (for the list header)."""
+    from sqlalchemy import func
+
+    sub = query.order_by(None).subquery()
+    rows = db.session.execute(select(sub.c.gender, func.count()).group_by(sub.c.gender))
+    return {Gender(g) if not isinstance(g, Gender) else g: n for g, n in rows}

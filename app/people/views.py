@@ -1,0 +1,136 @@
+"""Pages of the people registry: list and search, detail, create, edit, export."""
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.errors import DomainError
+from app.extensions import db
+from app.geo.models import UnitLevel
+from app.geo.services import unit_choices
+from app.people import services
+from app.people.forms import PersonForm
+from app.people.models import Gender, Person
+from app.people.services import PeopleFilter, PossibleDuplicate
+from app.permissions import can, get_in_scope_or_404, require, scope_unit_ids
+from app.reference import services as reference
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _filters_from_request() -> PeopleFilter:
+    args = request.args
+
+    def as_int(name):
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    def as_enum(enum_type, name):
+        try:
+            return enum_type(args.get(name))
+        except ValueError:
+            return None
+
+    return PeopleFilter(q=(args.get("q") or "").strip()[:100] or None, unit_id=as_int("unit_id"),
+                        gender=as_enum(Gender, "gender"), level=as_enum(UnitLevel, "level"),
+                        category_id=as_int("category_id"), ethnicity_id=as_int("ethnicity_id"))
+
+
+def _fill_choices(form: PersonForm) -> None:
+    blank = [(None, "—")]
+    form.ethnicity_id.choices = blank + [(e.id, e.label) for e in reference.ethnicities()]
+    form.category_id.choices = blank + [(c.id, c.label) for c in reference.categories(active_only=True)]
+    form.unit_id.choices = blank + unit_choices(scope_unit_ids())
+
+
+@bp.route("/")
+@require("people.view")
+def person_list():
+    """List and search people."""
+    filters = _filters_from_request()
+    query = services.search(current_user, filters)
+    page = db.paginate(query, per_page=50, max_per_page=200, error_out=False)
+    return render_template("people/person_list.html", page=page, filters=filters,
+                           gender_counts=services.counts_by_gender(query),
+                           units=unit_choices(scope_unit_ids()), categories=reference.categories(),
+                           ethnicities=reference.ethnicities(), Gender=Gender, UnitLevel=UnitLevel)
+
+
+@bp.route("/<int:person_id>")
+@require("people.view")
+def person_detail(person_id):
+    """Show one person."""
+    person = get_in_scope_or_404(Person, person_id)
+    return render_template("people/person_detail.html", person=person)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("people.edit")
+def person_create():
+    """Register a person."""
+    form = PersonForm()
+    return _edit(form, None)
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@require("people.edit")
+def person_edit(person_id):
+    """Edit a person."""
+    person = get_in_scope_or_404(Person, person_id)
+    form = PersonForm(obj=person)
+    if request.method == "GET":
+        form.gender.data = person.gender.value
+        form.level.data = person.level.value
+        form.birth_year.data = str(person.birth_year) if person.birth_year and not person.birth_date else ""
+    return _edit(form, person)
+
+
+def _edit(form: PersonForm, person: Person | None):
+    _fill_choices(form)
+    review = None
+    if form.validate_on_submit():
+        try:
+            saved = services.save_person(form.to_data(), current_user, person, confirmed=form.confirmed.data)
+            db.session.commit()
+            flash(_("Đã lưu thông tin của %(name)s.", name=saved.full_name), "success")
+            return redirect(url_for("people.person_detail", person_id=saved.id))
+        except PossibleDuplicate as duplicate:
+            db.session.rollback()
+            review = duplicate
+            form.confirmed.data = False
+        except DomainError as error:
+            db.session.rollback()
+            form.apply_domain_error(error)
+    return render_template("people/person_form.html", form=form, person=person, review=review)
+
+
+EXPORT_HEADER = ["Họ và tên", "Giới tính", "Ngày sinh", "Năm sinh", "Dân tộc", "Số định danh", "Điện thoại",
+                 "Cấp", "Đối tượng", "Chức vụ", "Nơi công tác", "Đơn vị hành chính", "Mã đơn vị"]
+
+
+@bp.route("/export.csv")
+@require("people.export")
+def person_export():
+    """Download the (filtered) list as CSV for Excel."""
+    query = services.search(current_user, _filters_from_request())
+    show_id = can("people.view_id_number")
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_HEADER)
+    for person in db.session.scalars(query):
+        writer.writerow([
+            person.full_name, person.gender.label, person.birth_date.strftime("%d/%m/%Y") if person.birth_date else "",
+            person.year_of_birth or "", person.ethnicity.name if person.ethnicity else "",
+            person.id_number if show_id else (person.masked_id_number or ""), person.phone or "",
+            person.level.label, person.category.name if person.category else "", person.position or "",
+            person.workplace or "", person.unit.name, person.unit.code,
+        ])
+    filename = f"danh-sach-nguoi-{date.today():%Y%m%d}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+

@@ -1,0 +1,129 @@
+"""Every access rule in one place: which role may do what, and which objects a user may reach.
+
+Views declare their rule with ``@require("<permission>")`` or ``@public``; templates ask
+``can("<permission>")`` so that showing a button and allowing the POST share one definition.
+A test walks ``app.url_map`` and fails on any endpoint without a declared rule.
+"""
+
+from functools import wraps
+
+from flask import abort, g, request
+from flask_login import current_user
+from app.auth.models import Role
+from app.extensions import db
+from app.geo.services import descendant_unit_ids
+
+STAFF = frozenset(Role)
+PUBLIC = "public"
+
+RULES: dict[str, frozenset[Role]] = {
+    # Any signed-in staff member.
+    "home.view": STAFF,
+    "account.manage_own": STAFF,
+    "reference.view": STAFF,
+    "people.view": STAFF,
+    "people.export": STAFF,
+    # Changing things.
+    "users.manage": frozenset({Role.admin}),
+    "reference.edit": frozenset({Role.admin}),
+    "audit.view": frozenset({Role.admin}),
+    "people.edit": frozenset({Role.admin, Role.organiser, Role.district}),
+    # Seeing a citizen ID unmasked: the people who register and verify identities.
+    "people.view_id_number": frozenset({Role.admin, Role.organiser, Role.district}),
+}
+
+# Endpoints without a view function of ours (Flask's static files).
+PUBLIC_ENDPOINTS = {"static"}
+
+
+def has_permission(user, permission: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in RULES[permission]
+
+
+def can(permission: str, obj=None, user=None) -> bool:
+    """True when ``user`` (default: the current user) holds ``permission`` and may reach ``obj``."""
+    user = user or current_user
+    if not has_permission(user, permission):
+        return False
+    return obj is None or in_scope(user, obj)
+
+
+# -- scope ----------------------------------------------------------------------------
+
+def scope_unit_ids(user=None) -> set[int] | None:
+    """Units the user is limited to, or None for no limit (every role but district officer)."""
+    user = user or current_user
+    if user.role is not Role.district:
+        return None
+    cache = g.setdefault("_scope_cache", {})
+    if user.id not in cache:
+        cache[user.id] = descendant_unit_ids(user.unit_id) if user.unit_id else set()
+    return cache[user.id]
+
+
+def in_scope(user, obj) -> bool:
+    """Whether an object that belongs to an administrative unit (``unit_id``) is within reach."""
+    allowed = scope_unit_ids(user)
+    return allowed is None or getattr(obj, "unit_id", None) in allowed
+
+
+def restrict_to_scope(query, unit_column, user=None):
+    """Add the user's unit limit to a select() over a model with a unit column."""
+    allowed = scope_unit_ids(user)
+    if allowed is None:
+        return query
+    return query.where(unit_column.in_(allowed))
+
+
+def get_in_scope_or_404(model, object_id, user=None):
+    """Load an object the user may reach; anything else, existing or not, is the same 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None or not in_scope(user or current_user, obj):
+        abort(404, description="out_of_scope" if obj is not None else None)
+    return obj
+
+
+# -- declaring rules on views --------------------------------------------------------
+
+def require(permission: str):
+    """Guard a view: sign-in first (401 / login page), then the role (403)."""
+    if permission not in RULES:
+        raise KeyError(f"Unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not has_permission(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.permission = permission
+        return guarded
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as reachable without signing in (login page, language switch, health)."""
+    view.permission = PUBLIC
+    return view
+
+
+def declared_permission(app, endpoint: str) -> str | None:
+    """The rule declared for an endpoint, for the route-walking test."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    return getattr(app.view_functions.get(endpoint), "permission", None)
+
+
+def template_helpers() -> dict:
+    return {"can": can, "Role": Role}
+

@@ -1,0 +1,1 @@
+"""Reference data: ethnic groups, participant categories, training topics, organisations, signers."""

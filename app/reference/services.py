@@ -1,0 +1,120 @@
+"""Loading and editing reference data."""
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.core.text import nfc
+from app.errors import ValidationError
+from app.extensions import db
+from app.geo.services import load_units
+from app.reference.models import Ethnicity, Organisation, ParticipantCategory, Signatory, TrainingTopic
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def _rows(name: str) -> list[dict]:
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return [{k: nfc(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _insert_missing(model, rows, build) -> int:
+    known = set(db.session.scalars(select(model.code)))
+    new = [build(row) for row in rows if row["code"] not in known]
+    db.session.add_all(new)
+    db.session.flush()
+    return len(new)
+
+
+def load_reference_data() -> dict[str, int]:
+    """Insert every reference row that is missing (matched by code); never overwrite edits.
+
+    :return: how many rows were added per table.
+    """
+    added = {"units": load_units()}
+    added["ethnicities"] = _insert_missing(Ethnicity, _rows("ethnicities.csv"), lambda r: Ethnicity(
+        code=r["code"], name=r["name"], code_2008=r["code_2008"] or None,
+        is_minority=r["is_minority"] == "1", sort_order=int(r["sort_order"])))
+    added["categories"] = _insert_missing(ParticipantCategory, _rows("categories.csv"), lambda r: ParticipantCategory(
+        code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])))
+    added["topics"] = _insert_missing(TrainingTopic, _rows("topics.csv"), lambda r: TrainingTopic(
+        code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])))
+    added["organisations"] = _load_organisations()
+    added["signatories"] = _load_signatories()
+    return added
+
+
+def _load_organisations() -> int:
+    by_code = {o.code: o for o in db.session.scalars(select(Organisation))}
+    added = 0
+    for row in _rows("organisations.csv"):
+        if row["code"] in by_code:
+            continue
+        org = Organisation(code=row["code"], name=row["name"], short_name=row["short_name"],
+                           parent=by_code.get(row["parent_code"]), place_name=row["place_name"],
+                           valid_from=_date(row["valid_from"]), valid_to=_date(row["valid_to"]))
+        db.session.add(org)
+        by_code[org.code] = org
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _load_signatories() -> int:
+    if db.session.scalar(select(Signatory.id).limit(1)) is not None:
+        return 0
+    orgs = {o.code: o for o in db.session.scalars(select(Organisation))}
+    rows = _rows("signatories.csv")
+    db.session.add_all(Signatory(organisation=orgs[r["organisation_code"]], full_name=r["full_name"],
+                                 authority_line=r["authority_line"], title=r["title"],
+                                 valid_from=_date(r["valid_from"]), valid_to=_date(r["valid_to"])) for r in rows)
+    db.session.flush()
+    return len(rows)
+
+
+def save_row(model, row, data: dict):
+    """Create (``row`` None) or update a reference row from validated form data.
+
+    :raises ValidationError: ``code`` already used by another row of the same table.
+    """
+    fields = list(data)
+    if "code" in data:
+        clash = db.session.scalar(select(model).where(model.code == data["code"]))
+        if clash is not None and clash is not row:
+            raise ValidationError("duplicate_code", _l("Mã này đã tồn tại."), {"code": _l("Mã này đã tồn tại.")})
+    before = audit.snapshot(row, fields) if row is not None else None
+    if row is None:
+        row = model()
+        db.session.add(row)
+    for field, value in data.items():
+        setattr(row, field, nfc(value) if isinstance(value, str) else value)
+    db.session.flush()
+    audit.record(f"{model.__tablename__}.{'create' if before is None else 'update'}", row,
+                 before=before, after=audit.snapshot(row, fields))
+    return row
+
+
+def ethnicities():
+    return db.session.scalars(select(Ethnicity).order_by(Ethnicity.sort_order, Ethnicity.code)).all()
+
+
+def categories(active_only: bool = False):
+    query = select(ParticipantCategory).order_by(ParticipantCategory.sort_order, ParticipantCategory.code)
+    if active_only:
+        query = query.where(ParticipantCategory.active.is_(True))
+    return db.session.scalars(query).all()
+
+
+def topics(active_only: bool = False):
+    query = select(TrainingTopic).order_by(TrainingTopic.sort_order, TrainingTopic.code)
+    if active_only:
+        query = query.where(TrainingTopic.active.is_(True))
+    return db.session.scalars(query).all()
