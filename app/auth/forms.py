@@ -1,6 +1,7 @@
 """Sign-in, password and user-administration forms."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -28,7 +29,7 @@ class PasswordChangeForm(BaseForm):
 
     def validate_password_again(self, field):
         if field.data != self.password.data:
-            raise ValueError(_l("Hai mật khẩu không giống nhau."))
+            raise ValidationError(_l("Hai mật khẩu không giống nhau."))
 
 
 class UserForm(BaseForm):
@@ -44,7 +45,7 @@ class UserForm(BaseForm):
 
     def validate_role(self, field):
         if field.data not in {r.value for r in Role}:
-            raise ValueError(_l("Vai trò không hợp lệ."))
+            raise ValidationError(_l("Vai trò không hợp lệ."))
 
     def to_data(self) -> dict:
         return {"username": self.username.data, "full_name": self.full_name.data, "email": self.email.data,

@@ -3,6 +3,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
 from wtforms import BooleanField, RadioField, SelectField, StringField
 
 from app.core.forms import BaseForm, VNDateField, optional_int
@@ -26,13 +27,13 @@ class PersonForm(BaseForm):
     confirmed = BooleanField(_l("Tôi đã kiểm tra các cảnh báo và vẫn muốn lưu."))
 
     def validate_birth_year(self, field):
-        text = (field.data or "").strip()
+        text = str(field.data or "").strip()
         if text and not re.fullmatch(r"\d{4}", text):
-            raise ValueError(_l("Năm sinh gồm 4 chữ số, ví dụ 1985."))
+            raise ValidationError(_l("Năm sinh gồm 4 chữ số, ví dụ 1985."))
 
     def to_data(self) -> dict:
         """Plain data for ``people.services.save_person``."""
-        year = (self.birth_year.data or "").strip()
+        year = str(self.birth_year.data or "").strip()
         return {
             "full_name": self.full_name.data, "gender": self.gender.data, "birth_date": self.birth_date.data,
             "birth_year": int(year) if year.isdigit() else None, "ethnicity_id": self.ethnicity_id.data,

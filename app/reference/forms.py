@@ -1,6 +1,7 @@
 """Forms for editing reference data and administrative units."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -24,7 +25,7 @@ def optional_text(label, limit):
 class DateRangeMixin:
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValueError(_l("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."))
+            raise ValidationError(_l("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."))
 
 
 class NamedItemForm(BaseForm):
@@ -65,7 +66,7 @@ class SignatoryForm(DateRangeMixin, BaseForm):
 
     def validate_organisation_id(self, field):
         if field.data is None:
-            raise ValueError(REQUIRED)
+            raise ValidationError(REQUIRED)
 
 
 class UnitForm(DateRangeMixin, BaseForm):
