@@ -3,7 +3,7 @@
 import logging
 
 from flask import jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 log = logging.getLogger(__name__)

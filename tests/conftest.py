@@ -5,13 +5,14 @@ Backends: SQLite always; PostgreSQL when ``TEST_DATABASE_URL`` is set or the loc
 an unreachable PostgreSQL fails the run instead of skipping.
 """
 
+import contextvars
 import os
 from pathlib import Path
 
 import pytest
 from alembic import command
-from flask_migrate import Migrate
-from sqlalchemy import text
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from app import create_app
 from app.extensions import db, limiter
@@ -55,6 +56,18 @@ def upgrade_to_head(app) -> None:
         command.upgrade(config, "head")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never see the test's own app context.
+
+    Flask reuses an active app context for a request, so ``g`` (and the user Flask-Login
+    caches there) would leak from one request to the next; a fresh ``contextvars`` context
+    gives each request its own app context, ``g`` and database session, as in production.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def build_test_app(database_url: str, instance_path: Path, **extra):
     config = {
         "TESTING": True,
@@ -71,7 +84,9 @@ def build_test_app(database_url: str, instance_path: Path, **extra):
     from app.config import normalise_database_url
 
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
+    return application
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -96,6 +111,14 @@ def app(request, tmp_path_factory):
         db.engine.dispose()
 
 
+class ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks an engine per model and ignores ``bind``; tests need
+    every session (the test's and each request's) on the one connection that is rolled back."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Run each test inside a transaction that is rolled back, so tests never see each other.
@@ -109,7 +132,8 @@ def _transaction(request, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        db.session = db._make_scoped_session({"class_": ConnectionBoundSession, "bind": connection,
+                                              "join_transaction_mode": "create_savepoint"})
         try:
             yield
         finally:

@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import func, select
 

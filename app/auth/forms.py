@@ -1,6 +1,6 @@
 """Sign-in, password and user-administration forms."""
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length

@@ -1,7 +1,7 @@
 """How Flask-Login finds the user: the session cookie for pages, a bearer token for the API."""
 
 from flask import g, request
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 from app.auth.models import User
 from app.extensions import db

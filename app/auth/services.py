@@ -5,7 +5,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit import services as audit

@@ -4,7 +4,7 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.audit import services as audit

@@ -2,7 +2,7 @@
 
 import re
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms import BooleanField, RadioField, SelectField, StringField
 

@@ -11,7 +11,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 from app.core.text import nfc
 

@@ -1,6 +1,6 @@
 """Forms for editing reference data and administrative units."""
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp

@@ -4,7 +4,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit import services as audit

@@ -1,0 +1,107 @@
+"""A district officer sees and edits only people of their unit: lists, search, detail, edit, export, API."""
+
+import pytest
+
+from app.audit.models import AuditEntry
+from app.auth.models import Role
+from app.extensions import db
+from tests.factories import commune_of, make_person, make_user
+from tests.people.test_validation import valid_form
+
+
+@pytest.fixture
+def two_districts():
+    mine = make_person(full_name="Nông Thị Lan", unit=commune_of("188"), id_number="020185777888",
+                       birth_year=1985)
+    theirs = make_person(full_name="Nông Thị Lụa", unit=commune_of("183"))
+    return mine, theirs
+
+
+@pytest.fixture
+def officer(auth):
+    user = make_user(Role.district, unit_code="188")
+    auth.login(user)
+    return user
+
+
+def test_list_and_search_show_only_own_unit(client, officer, two_districts):
+    page = client.get("/people/?q=nong thi").get_data(as_text=True)
+    assert "Nông Thị Lan" in page
+    assert "Nông Thị Lụa" not in page
+
+
+def test_detail_and_edit_of_another_district_are_not_found(client, officer, two_districts):
+    mine, theirs = two_districts
+    assert client.get(f"/people/{mine.id}").status_code == 200
+    assert client.get(f"/people/{theirs.id}").status_code == 404
+    assert client.get(f"/people/{theirs.id}/edit").status_code == 404
+    response = client.post(f"/people/{theirs.id}/edit", data=valid_form(full_name="Bị Sửa Trộm"))
+    assert response.status_code == 404
+    db.session.refresh(theirs)
+    assert theirs.full_name == "Nông Thị Lụa"
+
+
+def test_export_holds_only_own_unit(client, officer, two_districts):
+    csv_text = client.get("/people/export.csv").get_data(as_text=True)
+    assert "Nông Thị Lan" in csv_text
+    assert "Nông Thị Lụa" not in csv_text
+
+
+def test_api_lists_and_gets_only_own_unit(api, officer, two_districts):
+    mine, theirs = two_districts
+    names = [p["full_name"] for p in api("GET", "/people?q=nong&per_page=200", officer).get_json()["items"]]
+    assert "Nông Thị Lan" in names and "Nông Thị Lụa" not in names
+    assert api("GET", f"/people/{theirs.id}", officer).status_code == 404
+    assert api("PATCH", f"/people/{theirs.id}", officer, json={"position": "x"}).status_code == 404
+
+
+def test_officer_cannot_register_someone_into_another_district(client, officer):
+    page = client.post("/people/new", data=valid_form(unit_id=str(commune_of("183").id))).get_data(as_text=True)
+    assert "Bạn chỉ được đăng ký người thuộc đơn vị mình phụ trách." in page
+
+
+def test_officer_may_register_and_edit_in_own_unit_and_it_is_audited(client, officer):
+    response = client.post("/people/new", data=valid_form())
+    assert response.status_code == 302
+    entry = db.session.query(AuditEntry).filter_by(action="person.create", actor_id=officer.id).one()
+    assert entry.after["full_name"] == "Lương Thị Thu"
+
+
+def test_edit_audit_keeps_only_what_changed(client, auth):
+    organiser = make_user(Role.organiser)
+    auth.login(organiser)
+    person = make_person(full_name="Nông Văn Tài", position="Trưởng thôn")
+    form = valid_form(full_name="Nông Văn Tài", gender="male", birth_date="04/03/1985", phone="",
+                      position="Bí thư chi bộ", workplace="", ethnicity_id=str(person.ethnicity_id),
+                      category_id=str(person.category_id), unit_id=str(person.unit_id))
+
+    assert client.post(f"/people/{person.id}/edit", data=form).status_code == 302
+
+    entry = db.session.query(AuditEntry).filter_by(action="person.update", object_id=str(person.id)).one()
+    assert entry.before == {"position": "Trưởng thôn"}
+    assert entry.after == {"position": "Bí thư chi bộ"}
+
+
+@pytest.mark.parametrize(("role", "sees_full_id"), [
+    (Role.admin, True), (Role.organiser, True), (Role.district, True), (Role.finance, False), (Role.leader, False)])
+def test_citizen_id_is_masked_for_roles_that_do_not_need_it(client, auth, api, role, sees_full_id, two_districts):
+    mine, _ = two_districts
+    user = make_user(role)
+    auth.login(user)
+
+    page = client.get(f"/people/{mine.id}").get_data(as_text=True)
+    api_value = api("GET", f"/people/{mine.id}", user).get_json()["id_number"]
+    csv_text = client.get("/people/export.csv?q=lan").get_data(as_text=True)
+
+    for shown in (page, api_value, csv_text):
+        assert ("020185777888" in shown) is sees_full_id
+        assert ("0201******88" in shown) is not sees_full_id
+
+
+def test_leader_reads_everything_but_changes_nothing(client, auth, two_districts):
+    mine, theirs = two_districts
+    leader = make_user(Role.leader)
+    auth.login(leader)
+    assert client.get(f"/people/{theirs.id}").status_code == 200
+    assert client.get("/people/new").status_code == 403
+    assert client.post(f"/people/{mine.id}/edit", data=valid_form()).status_code == 403
