@@ -138,7 +138,9 @@ def save_unit(unit: AdminUnit | None, data: dict) -> AdminUnit:
     if data.get("valid_from") and data.get("valid_to") and data["valid_from"] > data["valid_to"]:
         errors["valid_to"] = _l("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")
     parent_id = data.get("parent_id")
-    if unit is not None and parent_id:
+    if parent_id and db.session.get(AdminUnit, parent_id) is None:
+        errors["parent_id"] = _l("Đơn vị cấp trên không tồn tại.")
+    elif unit is not None and parent_id:
         if parent_id in descendant_unit_ids(unit.id):
             errors["parent_id"] = _l("Đơn vị cấp trên không được là chính đơn vị này hoặc đơn vị cấp dưới của nó.")
     clash = db.session.scalar(select(AdminUnit).where(AdminUnit.code == data["code"],
