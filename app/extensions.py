@@ -35,7 +35,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def select_locale() -> str:
     """Vietnamese unless the visitor chose English with the language switch."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # CLI commands speak Vietnamese
+        return "vi"
     chosen = request.cookies.get("lang")
     return chosen if chosen in current_app.config["LANGUAGES"] else "vi"
