@@ -19,7 +19,8 @@ class PersonForm(BaseForm):
     ethnicity_id = SelectField(_l("Dân tộc"), coerce=optional_int, validate_choice=False)
     id_number = StringField(_l("Số định danh cá nhân (CCCD)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
     phone = StringField(_l("Số điện thoại"), render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
-    level = SelectField(_l("Cấp"), choices=[(lv.value, LEVEL_LABELS[lv]) for lv in UnitLevel], validate_choice=False)
+    level = SelectField(_l("Cấp"), choices=[("", "—")] + [(lv.value, LEVEL_LABELS[lv]) for lv in UnitLevel],
+                        validate_choice=False)
     category_id = SelectField(_l("Đối tượng"), coerce=optional_int, validate_choice=False)
     position = StringField(_l("Chức vụ"), render_kw={"maxlength": 120})
     workplace = StringField(_l("Nơi công tác"), render_kw={"maxlength": 200})

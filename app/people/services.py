@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.core.i18n import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select
 
 from app.audit import services as audit
 from app.core.text import capitalise_name, fold, nfc
@@ -241,7 +241,7 @@ class PeopleFilter:
 def search(user, filters: PeopleFilter):
     """A select() of the people the user may see, filtered, in Vietnamese list order.
 
-    ``q`` matches every word against names without diacritics ("huong" finds "Hường"), and
+    ``q`` matches the start of name words without diacritics ("huong" finds "Hường"), and
     matches phone numbers and, for roles that may see them, citizen ID numbers.
     """
     query = restrict_to_scope(select(Person), Person.unit_id, user)
@@ -257,8 +257,10 @@ def search(user, filters: PeopleFilter):
 
 
 def _text_condition(q: str, user):
+    # Each typed word must start a word of the name: "huong" finds Hương and Hường, not Phượng.
     words = fold(q).split()
-    by_name = and_(*(Person.search_name.contains(word, autoescape=True) for word in words))
+    spaced_name = literal(" ") + Person.search_name
+    by_name = and_(*(spaced_name.contains(" " + word, autoescape=True) for word in words))
     digits = re.sub(r"\D", "", q)
     if len(digits) < 4 or len(digits) != len(q.replace(" ", "").lstrip("+")):
         return by_name

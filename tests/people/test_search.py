@@ -67,3 +67,13 @@ def test_women_count_and_share_are_shown(auth, client):
     make_person(full_name="Chu Văn Mạnh")
     page = client.get("/people/?q=chu").get_data(as_text=True)
     assert "2 người" in page and "nữ: 1" in page and "50,0" in page
+
+
+def test_search_matches_the_start_of_name_words_only(auth, client):
+    auth.login(make_user(Role.organiser))
+    make_person(full_name="Nguyễn Thị Hường", gender=Gender.female)
+    make_person(full_name="Đinh Thị Phượng", gender=Gender.female)
+    page = client.get("/people/?q=huong").get_data(as_text=True)
+    assert "Nguyễn Thị Hường" in page
+    assert "Đinh Thị Phượng" not in page
+    assert "Nguyễn Thị Hường" in client.get("/people/?q=huo").get_data(as_text=True)
