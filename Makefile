@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 
 # Compiled catalogues (.mo) are build output, made from the .po files on every setup.
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+	$(BIN)/pybabel compile -d app/translations -f
 
 run: translations
 	$(FLASK) db upgrade

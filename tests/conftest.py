@@ -192,3 +192,13 @@ def api(app, client):
 def pytest_configure(config):
     config.addinivalue_line("markers", "no_transaction: the test manages its own database")
     config.addinivalue_line("markers", "browser: drives a real Chromium")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With FAIL_ON_SKIP=1 (CI) a skipped test is a failed test: nothing is skipped silently."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("FAIL_ON_SKIP") == "1" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and FAIL_ON_SKIP=1 forbids skips: {report.longrepr}"
