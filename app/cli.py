@@ -34,8 +34,9 @@ def create_user_command(username, role, unit_code, full_name):
         raise click.ClickException("--unit là bắt buộc với vai trò district.")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = services.create_user({"username": username, "full_name": full_name or username,
-                                     "role": Role(role), "unit_id": unit_id}, password)
+        user = services.create_user(
+            {"username": username, "full_name": full_name or username, "role": Role(role), "unit_id": unit_id}, password
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

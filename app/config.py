@@ -22,7 +22,7 @@ def normalise_database_url(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever spelling the operator used."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -3,8 +3,9 @@
 import logging
 
 from flask import jsonify, render_template, request
-from app.core.i18n import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+
+from app.core.i18n import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

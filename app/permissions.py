@@ -9,6 +9,7 @@ from functools import wraps
 
 from flask import abort, g, request
 from flask_login import current_user
+
 from app.auth.models import Role
 from app.extensions import db
 from app.geo.services import descendant_unit_ids
@@ -52,6 +53,7 @@ def can(permission: str, obj=None, user=None) -> bool:
 
 # -- scope ----------------------------------------------------------------------------
 
+
 def scope_unit_ids(user=None) -> set[int] | None:
     """Units the user is limited to, or None for no limit (every role but district officer)."""
     user = user or current_user
@@ -86,6 +88,7 @@ def get_in_scope_or_404(model, object_id, user=None):
 
 
 # -- declaring rules on views --------------------------------------------------------
+
 
 def require(permission: str):
     """Guard a view: sign-in first (401 / login page), then the role (403)."""
@@ -126,4 +129,3 @@ def declared_permission(app, endpoint: str) -> str | None:
 
 def template_helpers() -> dict:
     return {"can": can, "Role": Role}
-

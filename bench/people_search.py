@@ -31,11 +31,24 @@ def fill(count: int, rng: random.Random) -> None:
     rows = []
     for _ in range(count):
         female = rng.random() < 0.46
-        name = " ".join([rng.choice(FAMILY), rng.choice(FEMALE_MIDDLE if female else MALE_MIDDLE),
-                         rng.choice(FEMALE_GIVEN if female else MALE_GIVEN)])
-        rows.append({"full_name": name, "search_name": fold(name), "sort_key": name_sort_key(name),
-                     "gender": "female" if female else "male", "birth_year": rng.randint(1960, 2004),
-                     "level": "village", "unit_id": rng.choice(communes)})
+        name = " ".join(
+            [
+                rng.choice(FAMILY),
+                rng.choice(FEMALE_MIDDLE if female else MALE_MIDDLE),
+                rng.choice(FEMALE_GIVEN if female else MALE_GIVEN),
+            ]
+        )
+        rows.append(
+            {
+                "full_name": name,
+                "search_name": fold(name),
+                "sort_key": name_sort_key(name),
+                "gender": "female" if female else "male",
+                "birth_year": rng.randint(1960, 2004),
+                "level": "village",
+                "unit_id": rng.choice(communes),
+            }
+        )
     db.session.execute(insert(Person), rows)
     db.session.commit()
 
@@ -45,8 +58,10 @@ def measure(app, sizes, label):
     with app.test_request_context():
         load_reference_data()
         district = db.session.scalar(select(AdminUnit).where(AdminUnit.code == "188"))
-        users = [User(username="bench-org", full_name="x", role=Role.organiser, password_hash="x"),
-                 User(username="bench-dist", full_name="x", role=Role.district, unit_id=district.id, password_hash="x")]
+        users = [
+            User(username="bench-org", full_name="x", role=Role.organiser, password_hash="x"),
+            User(username="bench-dist", full_name="x", role=Role.district, unit_id=district.id, password_hash="x"),
+        ]
         db.session.add_all(users)
         db.session.commit()
         have = 0
@@ -61,8 +76,10 @@ def measure(app, sizes, label):
                     db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
                     db.session.scalars(query.limit(50)).all()
                     timings.append((time.perf_counter() - start) * 1000)
-                print(f"{label:<10} people={size:>7,} role={user.role.value:<9} search 'huong' page 1 + total: "
-                      f"median {statistics.median(timings):6.1f} ms")
+                print(
+                    f"{label:<10} people={size:>7,} role={user.role.value:<9} search 'huong' page 1 + total: "
+                    f"median {statistics.median(timings):6.1f} ms"
+                )
 
 
 def main():

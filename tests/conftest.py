@@ -132,8 +132,9 @@ def _transaction(request, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"class_": ConnectionBoundSession, "bind": connection,
-                                              "join_transaction_mode": "create_savepoint"})
+        db.session = db._make_scoped_session(
+            {"class_": ConnectionBoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
         try:
             yield
         finally:

@@ -30,8 +30,9 @@ def unit(code: str, on: date = date(2023, 6, 1)) -> AdminUnit:
 
 def commune_of(district_code: str) -> AdminUnit:
     district = unit(district_code)
-    return db.session.scalars(select(AdminUnit).where(AdminUnit.parent_id == district.id)
-                              .order_by(AdminUnit.code)).first()
+    return db.session.scalars(
+        select(AdminUnit).where(AdminUnit.parent_id == district.id).order_by(AdminUnit.code)
+    ).first()
 
 
 def ethnicity(code: str = "07") -> Ethnicity:
@@ -46,8 +47,13 @@ def make_user(role: Role = Role.organiser, unit_code: str | None = None, passwor
     n = next(_counter)
     if role is Role.district and unit_code is None:
         unit_code = LOC_BINH
-    user = User(username=fields.pop("username", f"user{n}-{role.value}"), full_name=fields.pop("full_name", f"Người dùng {n}"),
-                role=role, unit_id=unit(unit_code).id if unit_code else None, **fields)
+    user = User(
+        username=fields.pop("username", f"user{n}-{role.value}"),
+        full_name=fields.pop("full_name", f"Người dùng {n}"),
+        role=role,
+        unit_id=unit(unit_code).id if unit_code else None,
+        **fields,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -56,9 +62,15 @@ def make_user(role: Role = Role.organiser, unit_code: str | None = None, passwor
 
 def make_person(**fields) -> Person:
     n = next(_counter)
-    defaults = dict(full_name=f"Hoàng Văn {GIVEN_NAMES[n % len(GIVEN_NAMES)]}", gender=Gender.male,
-                    birth_date=date(1985, 3, 4), birth_year=1985, level=UnitLevel.village,
-                    ethnicity=ethnicity(), category=category())
+    defaults = dict(
+        full_name=f"Hoàng Văn {GIVEN_NAMES[n % len(GIVEN_NAMES)]}",
+        gender=Gender.male,
+        birth_date=date(1985, 3, 4),
+        birth_year=1985,
+        level=UnitLevel.village,
+        ethnicity=ethnicity(),
+        category=category(),
+    )
     if "unit" not in fields and "unit_id" not in fields:
         fields["unit"] = commune_of(fields.pop("district_code", LOC_BINH))
     defaults.update(fields)

@@ -53,8 +53,11 @@ def test_demo_loads_a_plausible_registry_once(app):
     assert second.exit_code == 0
     assert db.session.scalar(select(func.count(Person.id))) == len(people) == 300
     assert first.output.splitlines()[1:] == second.output.splitlines()[1:]  # same logins, not new ones
-    districts = {p.unit.id if p.unit.level is UnitLevel.district else p.unit.parent_id for p in people
-                 if p.unit.level is not UnitLevel.province}
+    districts = {
+        p.unit.id if p.unit.level is UnitLevel.district else p.unit.parent_id
+        for p in people
+        if p.unit.level is not UnitLevel.province
+    }
     assert len(districts) == 11
     women = sum(p.gender is Gender.female for p in people)
     assert 0.35 < women / len(people) < 0.6

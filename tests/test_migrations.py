@@ -25,10 +25,9 @@ def test_migration_files_are_named_date_first(app):
 
 
 def _assert_schema_matches_models(application):
-    with application.app_context():
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, db.metadata)
+    with application.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 

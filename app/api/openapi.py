@@ -1,9 +1,22 @@
 """The OpenAPI 3 document; a test checks that every /api/v1 route is described here."""
 
 ERROR_CODES = [
-    "bad_request", "invalid_json", "invalid_pagination", "invalid_filter", "unauthorized",
-    "invalid_credentials", "forbidden", "not_found", "method_not_allowed", "conflict", "possible_duplicate",
-    "payload_too_large", "validation_error", "invalid_person", "duplicate_id_number", "rate_limited",
+    "bad_request",
+    "invalid_json",
+    "invalid_pagination",
+    "invalid_filter",
+    "unauthorized",
+    "invalid_credentials",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "possible_duplicate",
+    "payload_too_large",
+    "validation_error",
+    "invalid_person",
+    "duplicate_id_number",
+    "rate_limited",
     "server_error",
 ]
 
@@ -13,9 +26,15 @@ def _ref(name):
 
 
 def _list_of(name):
-    return {"type": "object", "properties": {
-        "items": {"type": "array", "items": _ref(name)}, "total": {"type": "integer"},
-        "page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200}}}
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref(name)},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer", "maximum": 200},
+        },
+    }
 
 
 def _json(schema, description="OK"):
@@ -36,8 +55,11 @@ PERSON_PROPERTIES = {
     "birth_date": {"type": "string", "format": "date", "nullable": True},
     "birth_year": {"type": "integer", "nullable": True, "description": "when the exact date is unknown"},
     "ethnicity_code": {"type": "string", "nullable": True, "description": "GSO QĐ 121-TCTK code, see /ethnicities"},
-    "id_number": {"type": "string", "nullable": True,
-                  "description": "12 digits; masked as 0200******12 unless the caller's role may see it"},
+    "id_number": {
+        "type": "string",
+        "nullable": True,
+        "description": "12 digits; masked as 0200******12 unless the caller's role may see it",
+    },
     "phone": {"type": "string", "nullable": True, "description": "normalised to 0xxxxxxxxx; +84 accepted"},
     "unit_id": {"type": "integer"},
     "level": {"type": "string", "enum": ["province", "district", "commune", "village"]},
@@ -48,85 +70,206 @@ PERSON_PROPERTIES = {
 
 
 def build_document() -> dict:
-    person_input = {"type": "object", "properties": {
-        **{k: v for k, v in PERSON_PROPERTIES.items() if k != "id"},
-        "confirm": {"type": "boolean", "description": "save despite warnings and possible duplicates"}}}
+    person_input = {
+        "type": "object",
+        "properties": {
+            **{k: v for k, v in PERSON_PROPERTIES.items() if k != "id"},
+            "confirm": {"type": "boolean", "description": "save despite warnings and possible duplicates"},
+        },
+    }
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Dự án 7 — training management API", "version": "1.0.0",
-                 "description": "Errors: {\"error\": {\"code\", \"message\", \"fields\"}}. Codes: "
-                                + ", ".join(ERROR_CODES) + ". Objects outside the caller's scope are 404."},
+        "info": {
+            "title": "Dự án 7 — training management API",
+            "version": "1.0.0",
+            "description": 'Errors: {"error": {"code", "message", "fields"}}. Codes: '
+            + ", ".join(ERROR_CODES)
+            + ". Objects outside the caller's scope are 404.",
+        },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {"Error": _json(_ref("Error"), "Error")},
             "schemas": {
-                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
-                    "code": {"type": "string", "enum": ERROR_CODES}, "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
-                "Unit": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
-                    "level": {"type": "string", "enum": ["province", "district", "commune", "village"]},
-                    "kind": {"type": "string"}, "parent_id": {"type": "integer", "nullable": True},
-                    "valid_from": {"type": "string", "format": "date", "nullable": True},
-                    "valid_to": {"type": "string", "format": "date", "nullable": True},
-                    "successor_ids": {"type": "array", "items": {"type": "integer"}}}},
-                "Ethnicity": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "name": {"type": "string"}, "is_minority": {"type": "boolean"},
-                    "code_system": {"type": "string"}, "code_2008": {"type": "string", "nullable": True}}},
-                "Named": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "name": {"type": "string"},
-                    "name_en": {"type": "string", "nullable": True}, "active": {"type": "boolean"}}},
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string", "enum": ERROR_CODES},
+                                "message": {"type": "string"},
+                                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                            },
+                        }
+                    },
+                },
+                "Unit": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "level": {"type": "string", "enum": ["province", "district", "commune", "village"]},
+                        "kind": {"type": "string"},
+                        "parent_id": {"type": "integer", "nullable": True},
+                        "valid_from": {"type": "string", "format": "date", "nullable": True},
+                        "valid_to": {"type": "string", "format": "date", "nullable": True},
+                        "successor_ids": {"type": "array", "items": {"type": "integer"}},
+                    },
+                },
+                "Ethnicity": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "is_minority": {"type": "boolean"},
+                        "code_system": {"type": "string"},
+                        "code_2008": {"type": "string", "nullable": True},
+                    },
+                },
+                "Named": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "name_en": {"type": "string", "nullable": True},
+                        "active": {"type": "boolean"},
+                    },
+                },
                 "Person": {"type": "object", "properties": PERSON_PROPERTIES},
                 "PersonInput": person_input,
             },
         },
         "paths": {
             "/auth/token": {
-                "post": {"summary": "Get a bearer token", "security": [],
-                         "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-                             "username": {"type": "string"}, "password": {"type": "string"}}}}}},
-                         "responses": {"201": _json({"type": "object", "properties": {
-                             "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}),
-                             **ERRORS}},
-                "delete": {"summary": "Revoke the token used for this call",
-                           "responses": {"204": {"description": "Revoked"}, **ERRORS}},
+                "post": {
+                    "summary": "Get a bearer token",
+                    "security": [],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                                }
+                            }
+                        }
+                    },
+                    "responses": {
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "token": {"type": "string"},
+                                    "expires_at": {"type": "string", "format": "date-time"},
+                                },
+                            }
+                        ),
+                        **ERRORS,
+                    },
+                },
+                "delete": {
+                    "summary": "Revoke the token used for this call",
+                    "responses": {"204": {"description": "Revoked"}, **ERRORS},
+                },
             },
-            "/units": {"get": {"summary": "Administrative units", "parameters": [
-                {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["province", "district", "commune", "village"]}},
-                {"name": "parent_id", "in": "query", "schema": {"type": "integer"}},
-                {"name": "on", "in": "query", "schema": {"type": "string", "format": "date"},
-                 "description": "only units in force on this date"},
-                {"name": "q", "in": "query", "schema": {"type": "string"}}, *PAGING],
-                "responses": {"200": _json(_list_of("Unit")), **ERRORS}}},
-            "/ethnicities": {"get": {"summary": "Ethnic groups", "responses": {
-                "200": _json({"type": "object", "properties": {"items": {"type": "array", "items": _ref("Ethnicity")}}}),
-                **ERRORS}}},
-            "/categories": {"get": {"summary": "Participant categories", "responses": {
-                "200": _json({"type": "object", "properties": {"items": {"type": "array", "items": _ref("Named")}}}),
-                **ERRORS}}},
-            "/topics": {"get": {"summary": "Training topics", "responses": {
-                "200": _json({"type": "object", "properties": {"items": {"type": "array", "items": _ref("Named")}}}),
-                **ERRORS}}},
+            "/units": {
+                "get": {
+                    "summary": "Administrative units",
+                    "parameters": [
+                        {
+                            "name": "level",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["province", "district", "commune", "village"]},
+                        },
+                        {"name": "parent_id", "in": "query", "schema": {"type": "integer"}},
+                        {
+                            "name": "on",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "only units in force on this date",
+                        },
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        *PAGING,
+                    ],
+                    "responses": {"200": _json(_list_of("Unit")), **ERRORS},
+                }
+            },
+            "/ethnicities": {
+                "get": {
+                    "summary": "Ethnic groups",
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Ethnicity")}}}
+                        ),
+                        **ERRORS,
+                    },
+                }
+            },
+            "/categories": {
+                "get": {
+                    "summary": "Participant categories",
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Named")}}}
+                        ),
+                        **ERRORS,
+                    },
+                }
+            },
+            "/topics": {
+                "get": {
+                    "summary": "Training topics",
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Named")}}}
+                        ),
+                        **ERRORS,
+                    },
+                }
+            },
             "/people": {
-                "get": {"summary": "People in the caller's scope", "parameters": [
-                    {"name": "q", "in": "query", "schema": {"type": "string"},
-                     "description": "name words without diacritics, phone digits, or a citizen ID"},
-                    {"name": "unit_id", "in": "query", "schema": {"type": "integer"}}, *PAGING],
-                    "responses": {"200": _json(_list_of("Person")), **ERRORS}},
-                "post": {"summary": "Register a person",
-                         "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
-                         "responses": {"201": _json(_ref("Person")), **ERRORS}},
+                "get": {
+                    "summary": "People in the caller's scope",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "name words without diacritics, phone digits, or a citizen ID",
+                        },
+                        {"name": "unit_id", "in": "query", "schema": {"type": "integer"}},
+                        *PAGING,
+                    ],
+                    "responses": {"200": _json(_list_of("Person")), **ERRORS},
+                },
+                "post": {
+                    "summary": "Register a person",
+                    "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
+                    "responses": {"201": _json(_ref("Person")), **ERRORS},
+                },
             },
             "/people/{person_id}": {
-                "get": {"summary": "One person", "parameters": [PERSON_ID],
-                        "responses": {"200": _json(_ref("Person")), **ERRORS}},
-                "patch": {"summary": "Change some fields of a person", "parameters": [PERSON_ID],
-                          "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
-                          "responses": {"200": _json(_ref("Person")), **ERRORS}},
+                "get": {
+                    "summary": "One person",
+                    "parameters": [PERSON_ID],
+                    "responses": {"200": _json(_ref("Person")), **ERRORS},
+                },
+                "patch": {
+                    "summary": "Change some fields of a person",
+                    "parameters": [PERSON_ID],
+                    "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
+                    "responses": {"200": _json(_ref("Person")), **ERRORS},
+                },
             },
-            "/openapi.json": {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3 document"}},
+                }
+            },
         },
     }

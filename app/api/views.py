@@ -3,13 +3,13 @@
 from datetime import date
 
 from flask import Blueprint, current_app, g, jsonify, request
-from app.core.i18n import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import func, select
 
 from app.api import schemas
 from app.api.openapi import build_document
 from app.auth import services as auth_services
+from app.core.i18n import lazy_gettext as _l
 from app.errors import DomainError, ValidationError, json_error
 from app.extensions import db, limiter
 from app.geo import services as geo
@@ -69,6 +69,7 @@ def _iso_date(value, field, errors):
 
 # -- tokens ---------------------------------------------------------------------------
 
+
 @bp.route("/auth/token", methods=["POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
@@ -95,6 +96,7 @@ def token_revoke():
 
 # -- reference data -------------------------------------------------------------------
 
+
 @bp.route("/units")
 @require("reference.view")
 def unit_list():
@@ -109,8 +111,12 @@ def unit_list():
         errors["parent_id"] = _l("parent_id phải là số nguyên.")
     if errors:
         raise ValidationError("invalid_filter", _l("Tham số lọc không hợp lệ."), errors)
-    query = geo.list_units(level=UnitLevel(level) if level else None, on=on,
-                           parent_id=int(parent_id) if parent_id else None, q=request.args.get("q"))
+    query = geo.list_units(
+        level=UnitLevel(level) if level else None,
+        on=on,
+        parent_id=int(parent_id) if parent_id else None,
+        q=request.args.get("q"),
+    )
     return _paginate(query, schemas.unit)
 
 
@@ -136,6 +142,7 @@ def topic_list():
 
 
 # -- people ---------------------------------------------------------------------------
+
 
 @bp.route("/people")
 @require("people.view")
@@ -210,11 +217,13 @@ def _person_data(body: dict, person: Person | None) -> dict:
     if "birth_date" in body:
         data["birth_date"] = _iso_date(body["birth_date"], "birth_date", errors)
     if "ethnicity_code" in body:
-        data["ethnicity_id"] = _id_for_code(Ethnicity, body["ethnicity_code"], "ethnicity_code", errors,
-                                            _l("Mã dân tộc không có trong danh mục."))
+        data["ethnicity_id"] = _id_for_code(
+            Ethnicity, body["ethnicity_code"], "ethnicity_code", errors, _l("Mã dân tộc không có trong danh mục.")
+        )
     if "category" in body:
-        data["category_id"] = _id_for_code(ParticipantCategory, body["category"], "category", errors,
-                                           _l("Mã đối tượng không có trong danh mục."))
+        data["category_id"] = _id_for_code(
+            ParticipantCategory, body["category"], "category", errors, _l("Mã đối tượng không có trong danh mục.")
+        )
     if errors:
         raise ValidationError("invalid_person", _l("Thông tin chưa hợp lệ."), errors)
     return data

@@ -31,8 +31,16 @@ def changed_only(before: dict | None, after: dict | None) -> tuple[dict | None, 
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
-           before: dict | None = None, after: dict | None = None, actor=None) -> AuditEntry:
+def record(
+    action: str,
+    obj=None,
+    *,
+    object_type: str | None = None,
+    object_id=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor=None,
+) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits with its change).
 
     :param action: a stable verb such as ``person.update`` or ``user.deactivate``.
@@ -52,3 +60,20 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     )
     db.session.add(entry)
     return entry
+
+
+def save_audited(obj, factory, values: dict, fields, name: str):
+    """Create (``obj`` None: ``factory()``) or update ``obj`` with ``values``, flush, and audit
+    what changed as ``<name>.create`` / ``<name>.update``.
+
+    :param fields: the attributes recorded before and after.
+    """
+    before = snapshot(obj, fields) if obj is not None else None
+    if obj is None:
+        obj = factory()
+        db.session.add(obj)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    db.session.flush()
+    record(f"{name}.{'create' if before is None else 'update'}", obj, before=before, after=snapshot(obj, fields))
+    return obj

@@ -1,9 +1,9 @@
 """How Flask-Login finds the user: the session cookie for pages, a bearer token for the API."""
 
-from flask import g, request
-from app.core.i18n import lazy_gettext as _l
+from flask import g
 
 from app.auth.models import User
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 
 

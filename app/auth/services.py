@@ -5,11 +5,11 @@ import re
 import secrets
 from datetime import timedelta
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit import services as audit
 from app.auth.models import ApiToken, Role, User
+from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.core.time import utcnow
 from app.errors import DomainError, ValidationError
@@ -71,8 +71,13 @@ def create_user(data: dict, password: str) -> User:
         errors["password"] = problem
     if errors:
         raise ValidationError("invalid_user", _l("Thông tin tài khoản không hợp lệ."), errors)
-    user = User(username=data["username"], full_name=nfc(data["full_name"]), email=data.get("email") or None,
-                role=data["role"], unit_id=data.get("unit_id") if data["role"] is Role.district else None)
+    user = User(
+        username=data["username"],
+        full_name=nfc(data["full_name"]),
+        email=data.get("email") or None,
+        role=data["role"],
+        unit_id=data.get("unit_id") if data["role"] is Role.district else None,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -88,10 +93,14 @@ def update_user(user: User, data: dict, acting_user: User | None = None) -> User
     errors = _check_user_data(data, user)
     if errors:
         raise ValidationError("invalid_user", _l("Thông tin tài khoản không hợp lệ."), errors)
-    if acting_user is not None and acting_user.id == user.id and (
-        data["role"] is not Role.admin or not data.get("is_active_account", True)
+    if (
+        acting_user is not None
+        and acting_user.id == user.id
+        and (data["role"] is not Role.admin or not data.get("is_active_account", True))
     ):
-        raise DomainError("cannot_demote_self", _l("Bạn không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản của mình."))
+        raise DomainError(
+            "cannot_demote_self", _l("Bạn không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản của mình.")
+        )
     before = audit.snapshot(user, AUDITED_FIELDS)
     user.username = data["username"]
     user.full_name = nfc(data["full_name"])
@@ -113,8 +122,11 @@ def set_password(user: User, password: str, current_password: str | None = None,
     :raises ValidationError: wrong current password or a weak new one.
     """
     if check_current and not user.check_password(current_password or ""):
-        raise ValidationError("wrong_password", _l("Mật khẩu hiện tại không đúng."),
-                              {"current_password": _l("Mật khẩu hiện tại không đúng.")})
+        raise ValidationError(
+            "wrong_password",
+            _l("Mật khẩu hiện tại không đúng."),
+            {"current_password": _l("Mật khẩu hiện tại không đúng.")},
+        )
     if problem := password_problem(password):
         raise ValidationError("weak_password", problem, {"password": problem})
     user.set_password(password)

@@ -12,7 +12,6 @@ from app.audit.models import AuditEntry
 from app.auth import services
 from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
 from app.auth.models import Role, User
-from app.errors import DomainError
 from app.extensions import db, limiter
 from app.geo.services import unit_choices
 from app.permissions import public, require
@@ -45,8 +44,12 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
-            audit.record("auth.login_failed", object_type="users", object_id=None,
-                         after={"username": (form.username.data or "")[:60]})
+            audit.record(
+                "auth.login_failed",
+                object_type="users",
+                object_id=None,
+                after={"username": (form.username.data or "")[:60]},
+            )
             db.session.commit()
             form.form_errors.append(_("Tên đăng nhập hoặc mật khẩu không đúng."))
         else:
@@ -74,18 +77,14 @@ def logout():
 def password_change():
     """Change my password."""
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(current_user, form.password.data, form.current_password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.apply_domain_error(error)
-        else:
-            # Every other session ended with the nonce; keep this one signed in.
-            login_user(current_user._get_current_object())
-            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
-            return redirect(url_for("core.home"))
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and form.submit(
+        lambda: services.set_password(user, form.password.data, form.current_password.data) or user
+    ):
+        # Every other session ended with the nonce; keep this one signed in.
+        login_user(user)
+        flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+        return redirect(url_for("core.home"))
     return render_template("auth/password_change.html", form=form)
 
 
@@ -118,21 +117,20 @@ def _edit_user(user: User | None):
         form.role.data = user.role.value
     form.unit_id.choices = [(None, "—")] + unit_choices()
     if form.validate_on_submit():
-        try:
-            if user is None:
-                user = services.create_user(form.to_data(), form.password.data)
-            else:
-                services.update_user(user, form.to_data(), acting_user=current_user)
-                if form.password.data:
-                    services.set_password(user, form.password.data, check_current=False)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.apply_domain_error(error)
-        else:
-            flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
+        saved = form.submit(lambda: _save_user(user, form))
+        if saved is not None:
+            flash(_("Đã lưu tài khoản %(u)s.", u=saved.username), "success")
             return redirect(url_for("auth.user_list"))
     return render_template("admin/user_form.html", form=form, user=user, Role=Role)
+
+
+def _save_user(user: User | None, form: UserForm) -> User:
+    if user is None:
+        return services.create_user(form.to_data(), form.password.data)
+    services.update_user(user, form.to_data(), acting_user=current_user)
+    if form.password.data:
+        services.set_password(user, form.password.data, check_current=False)
+    return user
 
 
 @bp.route("/admin/audit")

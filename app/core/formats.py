@@ -45,5 +45,10 @@ def date_words_vn(place: str, day: date) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-FILTERS = {"date_vn": date_vn, "datetime_vn": datetime_vn, "number_vn": number_vn, "money_vn": money_vn,
-           "percent_vn": percent_vn}
+FILTERS = {
+    "date_vn": date_vn,
+    "datetime_vn": datetime_vn,
+    "number_vn": number_vn,
+    "money_vn": money_vn,
+    "percent_vn": percent_vn,
+}

@@ -3,11 +3,12 @@
 import re
 from datetime import date, datetime
 
-from app.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 
+from app.core.i18n import lazy_gettext as _l
 from app.errors import DomainError
+from app.extensions import db
 
 _DATE_PATTERNS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 
@@ -78,6 +79,24 @@ class BaseForm(FlaskForm):
     """Every form: CSRF-protected, with service errors mapped back onto its fields."""
 
     next = HiddenField()
+
+    def submit(self, action, passthrough: tuple = ()):
+        """Run one service call as the request's transaction.
+
+        :return: the call's result after a commit, or None after a rollback, with the service's
+            errors put on the fields they concern.
+        :param passthrough: DomainError subclasses the view handles itself (re-raised after rollback).
+        """
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except DomainError as error:
+            db.session.rollback()
+            if isinstance(error, passthrough):
+                raise
+            self.apply_domain_error(error)
+            return None
 
     def apply_domain_error(self, error: DomainError) -> None:
         for name, message in error.fields.items():

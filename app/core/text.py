@@ -9,8 +9,14 @@ ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 LETTER_RANK = {letter: index + 11 for index, letter in enumerate(ALPHABET)}
 DIGIT_RANK = {str(d): d + 1 for d in range(10)}  # digits sort before letters
 TONE_MARKS = {"\u0301": 1, "\u0300": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}  # sắc huyền hỏi ngã nặng
-LETTER_MARKS = {("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê",
-                ("o", "\u0302"): "ô", ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư"}
+LETTER_MARKS = {
+    ("a", "\u0306"): "ă",
+    ("a", "\u0302"): "â",
+    ("e", "\u0302"): "ê",
+    ("o", "\u0302"): "ô",
+    ("o", "\u031b"): "ơ",
+    ("u", "\u031b"): "ư",
+}
 _SPACES = re.compile(r"\s+")
 
 

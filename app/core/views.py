@@ -17,8 +17,9 @@ def home():
     """Home: what the user can do and a few figures within their scope."""
     people = restrict_to_scope(select(func.count(Person.id)), Person.unit_id)
     women = people.where(Person.gender == Gender.female)
-    return render_template("core/home.html", people_count=db.session.scalar(people),
-                           women_count=db.session.scalar(women))
+    return render_template(
+        "core/home.html", people_count=db.session.scalar(people), women_count=db.session.scalar(women)
+    )
 
 
 @bp.route("/lang", methods=["POST"])
@@ -28,8 +29,14 @@ def set_language():
     lang = request.form.get("lang")
     response = redirect(safe_next(request.form.get("next")))
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

@@ -30,21 +30,115 @@ DEMO_USERS = [
     ("demo-leader", Role.leader, "Lãnh đạo Sở (dùng thử)", None),
 ]
 
-FAMILY = ["Hoàng", "Nông", "Lương", "Vi", "Lăng", "Lộc", "Hà", "Chu", "Triệu", "Lý", "Nguyễn", "Trần", "Lê",
-          "Đinh", "Mã", "Hứa", "Dương", "Bế", "La", "Tô", "Ninh", "Lành", "Hoàng", "Nông", "Nguyễn"]
+FAMILY = [
+    "Hoàng",
+    "Nông",
+    "Lương",
+    "Vi",
+    "Lăng",
+    "Lộc",
+    "Hà",
+    "Chu",
+    "Triệu",
+    "Lý",
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Đinh",
+    "Mã",
+    "Hứa",
+    "Dương",
+    "Bế",
+    "La",
+    "Tô",
+    "Ninh",
+    "Lành",
+    "Hoàng",
+    "Nông",
+    "Nguyễn",
+]
 FEMALE_MIDDLE = ["Thị", "Thị", "Thị Thu", "Thị Thanh", "Thị Kim", "Thị Hồng", "Thị Minh"]
-FEMALE_GIVEN = ["Hường", "Lan", "Hoa", "Mai", "Hương", "Thúy", "Huyền", "Nga", "Thảo", "Yến", "Hằng", "Linh",
-                "Loan", "Dung", "Nhung", "Phượng", "Vân", "Ánh", "Diệp", "Quỳnh", "Xuân", "Ngọc", "Liên", "Hạnh"]
+FEMALE_GIVEN = [
+    "Hường",
+    "Lan",
+    "Hoa",
+    "Mai",
+    "Hương",
+    "Thúy",
+    "Huyền",
+    "Nga",
+    "Thảo",
+    "Yến",
+    "Hằng",
+    "Linh",
+    "Loan",
+    "Dung",
+    "Nhung",
+    "Phượng",
+    "Vân",
+    "Ánh",
+    "Diệp",
+    "Quỳnh",
+    "Xuân",
+    "Ngọc",
+    "Liên",
+    "Hạnh",
+]
 MALE_MIDDLE = ["Văn", "Văn", "Văn", "Đình", "Minh", "Quang", "Đức", "Xuân"]
-MALE_GIVEN = ["Hùng", "Dũng", "Tuấn", "Minh", "Cường", "Thắng", "Hải", "Sơn", "Quang", "Đức", "Long", "Bình",
-              "Thành", "Tiến", "Khánh", "Phúc", "Ánh", "Chiến", "Định", "Lâm", "Nghĩa", "Toàn", "Vượng", "Ân"]
-VILLAGES = ["Nà Lầu", "Khòn Pát", "Bản Chu", "Pác Cáp", "Nà Pàn", "Khuổi Mỏ", "Còn Đăng", "Bó Chuối",
-            "Lùng Vài", "Nà Thâm", "Khau Khem", "Pò Mã", "Nà Sla", "Bản Quấn", "Khưa Ngòa"]
+MALE_GIVEN = [
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Minh",
+    "Cường",
+    "Thắng",
+    "Hải",
+    "Sơn",
+    "Quang",
+    "Đức",
+    "Long",
+    "Bình",
+    "Thành",
+    "Tiến",
+    "Khánh",
+    "Phúc",
+    "Ánh",
+    "Chiến",
+    "Định",
+    "Lâm",
+    "Nghĩa",
+    "Toàn",
+    "Vượng",
+    "Ân",
+]
+VILLAGES = [
+    "Nà Lầu",
+    "Khòn Pát",
+    "Bản Chu",
+    "Pác Cáp",
+    "Nà Pàn",
+    "Khuổi Mỏ",
+    "Còn Đăng",
+    "Bó Chuối",
+    "Lùng Vài",
+    "Nà Thâm",
+    "Khau Khem",
+    "Pò Mã",
+    "Nà Sla",
+    "Bản Quấn",
+    "Khưa Ngòa",
+]
 ETHNIC_WEIGHTS = {"07": 42, "02": 35, "01": 16, "09": 4, "04": 1, "15": 1, "08": 1}  # Nùng, Tày, Kinh, Dao, ...
 LEVEL_WEIGHTS = {UnitLevel.village: 55, UnitLevel.commune: 30, UnitLevel.district: 10, UnitLevel.province: 5}
 CATEGORIES_BY_LEVEL = {
-    UnitLevel.village: ["village_cadre", "community_rep", "group_leader", "mass_org_cadre",
-                        "poverty_collaborator", "prestigious_person"],
+    UnitLevel.village: [
+        "village_cadre",
+        "community_rep",
+        "group_leader",
+        "mass_org_cadre",
+        "poverty_collaborator",
+        "prestigious_person",
+    ],
     UnitLevel.commune: ["commune_officer", "commune_officer", "poverty_collaborator"],
     UnitLevel.district: ["district_officer"],
     UnitLevel.province: ["province_officer"],
@@ -53,17 +147,48 @@ POSITIONS = {
     "village_cadre": ["Trưởng thôn", "Bí thư chi bộ thôn", "Phó trưởng thôn"],
     "community_rep": ["Đại diện hộ dân", "Trưởng ban công tác Mặt trận thôn"],
     "group_leader": ["Tổ trưởng tổ tiết kiệm vay vốn", "Nhóm trưởng nhóm sinh kế"],
-    "mass_org_cadre": ["Chi hội trưởng Phụ nữ", "Chi hội trưởng Nông dân", "Chi hội trưởng Cựu chiến binh",
-                       "Bí thư chi đoàn"],
+    "mass_org_cadre": [
+        "Chi hội trưởng Phụ nữ",
+        "Chi hội trưởng Nông dân",
+        "Chi hội trưởng Cựu chiến binh",
+        "Bí thư chi đoàn",
+    ],
     "poverty_collaborator": ["Cộng tác viên giảm nghèo"],
     "prestigious_person": ["Người có uy tín"],
     "commune_officer": ["Công chức Văn hóa - Xã hội", "Phó Chủ tịch UBND xã", "Cán bộ Lao động - TB&XH xã"],
     "district_officer": ["Chuyên viên Phòng Lao động - TB&XH", "Phó Trưởng phòng Lao động - TB&XH"],
     "province_officer": ["Chuyên viên Phòng Bảo trợ xã hội - Trẻ em"],
 }
-MOBILE_PREFIXES = ["032", "033", "034", "035", "036", "037", "038", "039", "086", "096", "097", "098",
-                   "081", "082", "083", "084", "085", "088", "091", "094", "070", "076", "077", "078", "079",
-                   "089", "090", "093"]
+MOBILE_PREFIXES = [
+    "032",
+    "033",
+    "034",
+    "035",
+    "036",
+    "037",
+    "038",
+    "039",
+    "086",
+    "096",
+    "097",
+    "098",
+    "081",
+    "082",
+    "083",
+    "084",
+    "085",
+    "088",
+    "091",
+    "094",
+    "070",
+    "076",
+    "077",
+    "078",
+    "079",
+    "089",
+    "090",
+    "093",
+]
 
 
 def load_demo(instance_path: str) -> list[tuple[str, str, str]]:
@@ -103,10 +228,13 @@ def _ensure_demo_users(instance_path: Path) -> list[tuple[str, str, str]]:
 
 def _create_people(rng: random.Random) -> None:
     province = find_by_code("20")
-    districts = db.session.scalars(valid_on(select(AdminUnit).where(AdminUnit.level == UnitLevel.district),
-                                            DEMO_DAY).order_by(AdminUnit.code)).all()
-    communes = {d.id: db.session.scalars(valid_on(select(AdminUnit).where(AdminUnit.parent_id == d.id),
-                                                  DEMO_DAY)).all() for d in districts}
+    districts = db.session.scalars(
+        valid_on(select(AdminUnit).where(AdminUnit.level == UnitLevel.district), DEMO_DAY).order_by(AdminUnit.code)
+    ).all()
+    communes = {
+        d.id: db.session.scalars(valid_on(select(AdminUnit).where(AdminUnit.parent_id == d.id), DEMO_DAY)).all()
+        for d in districts
+    }
     ethnicities = {e.code: e for e in db.session.scalars(select(Ethnicity))}
     categories = {c.code: c for c in db.session.scalars(select(ParticipantCategory))}
     used_phones: set[str] = set()
@@ -119,18 +247,28 @@ def _create_people(rng: random.Random) -> None:
         if index == 0:  # the person every demo and browser test looks for
             female, level, name = True, UnitLevel.village, "Nguyễn Thị Hường"
         else:
-            name = " ".join([rng.choice(FAMILY), rng.choice(FEMALE_MIDDLE if female else MALE_MIDDLE),
-                             rng.choice(FEMALE_GIVEN if female else MALE_GIVEN)])
+            name = " ".join(
+                [
+                    rng.choice(FAMILY),
+                    rng.choice(FEMALE_MIDDLE if female else MALE_MIDDLE),
+                    rng.choice(FEMALE_GIVEN if female else MALE_GIVEN),
+                ]
+            )
         commune = rng.choice(communes[district.id])
         unit = {UnitLevel.province: province, UnitLevel.district: district}.get(level, commune)
         category_code = rng.choice(CATEGORIES_BY_LEVEL[level])
         birth = date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28))
         ethnic_code = rng.choices(list(ETHNIC_WEIGHTS), weights=list(ETHNIC_WEIGHTS.values()))[0]
         person = Person(
-            full_name=name, gender=Gender.female if female else Gender.male,
-            birth_date=birth if rng.random() < 0.8 else None, birth_year=birth.year,
-            ethnicity=ethnicities[ethnic_code], level=level, category=categories[category_code],
-            position=rng.choice(POSITIONS[category_code]), unit=unit,
+            full_name=name,
+            gender=Gender.female if female else Gender.male,
+            birth_date=birth if rng.random() < 0.8 else None,
+            birth_year=birth.year,
+            ethnicity=ethnicities[ethnic_code],
+            level=level,
+            category=categories[category_code],
+            position=rng.choice(POSITIONS[category_code]),
+            unit=unit,
             workplace=_workplace(rng, level, commune, district),
             id_number=_id_number(rng, birth.year, female, used_ids) if rng.random() < 0.6 else None,
             phone=_phone(rng, used_phones) if rng.random() < 0.85 else None,

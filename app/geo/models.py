@@ -3,10 +3,10 @@
 import enum
 from datetime import date
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 
 

@@ -4,10 +4,10 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.audit import services as audit
+from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.errors import ValidationError
 from app.extensions import db
@@ -57,9 +57,16 @@ def load_units(path: Path = DATA_FILE) -> int:
         parent = None
         if row["parent_code"]:
             parent = next(u for (code, _), u in existing.items() if code == row["parent_code"])
-        unit = AdminUnit(code=row["code"], name=nfc(row["name"]), kind=UnitKind(row["kind"]),
-                         level=UnitLevel(row["level"]), parent=parent, valid_from=key[1],
-                         valid_to=_parse_date(row["valid_to"]), note=nfc(row["note"]) or None)
+        unit = AdminUnit(
+            code=row["code"],
+            name=nfc(row["name"]),
+            kind=UnitKind(row["kind"]),
+            level=UnitLevel(row["level"]),
+            parent=parent,
+            valid_from=key[1],
+            valid_to=_parse_date(row["valid_to"]),
+            note=nfc(row["note"]) or None,
+        )
         db.session.add(unit)
         existing[key] = unit
         added += 1
@@ -92,8 +99,9 @@ def descendant_unit_ids(unit_id: int) -> set[int]:
     return set(db.session.scalars(select(tree.c.id)))
 
 
-def list_units(level: UnitLevel | None = None, parent_id: int | None = None, on: date | None = None,
-               q: str | None = None):
+def list_units(
+    level: UnitLevel | None = None, parent_id: int | None = None, on: date | None = None, q: str | None = None
+):
     """A select() of units, filtered; ordered by level then code."""
     query = select(AdminUnit)
     if level is not None:
@@ -140,23 +148,18 @@ def save_unit(unit: AdminUnit | None, data: dict) -> AdminUnit:
     parent_id = data.get("parent_id")
     if parent_id and db.session.get(AdminUnit, parent_id) is None:
         errors["parent_id"] = _l("Đơn vị cấp trên không tồn tại.")
-    elif unit is not None and parent_id:
-        if parent_id in descendant_unit_ids(unit.id):
-            errors["parent_id"] = _l("Đơn vị cấp trên không được là chính đơn vị này hoặc đơn vị cấp dưới của nó.")
-    clash = db.session.scalar(select(AdminUnit).where(AdminUnit.code == data["code"],
-                                                      AdminUnit.valid_from == data.get("valid_from")))
+    elif unit is not None and parent_id and parent_id in descendant_unit_ids(unit.id):
+        errors["parent_id"] = _l("Đơn vị cấp trên không được là chính đơn vị này hoặc đơn vị cấp dưới của nó.")
+    clash = db.session.scalar(
+        select(AdminUnit).where(AdminUnit.code == data["code"], AdminUnit.valid_from == data.get("valid_from"))
+    )
     if clash is not None and clash is not unit:
         errors["code"] = _l("Mã này đã được dùng cho đơn vị khác có cùng ngày bắt đầu hiệu lực.")
     if errors:
         raise ValidationError("invalid_unit", _l("Dữ liệu đơn vị hành chính không hợp lệ."), errors)
-    before = audit.snapshot(unit, AUDITED_FIELDS) if unit else None
-    if unit is None:
-        unit = AdminUnit()
-        db.session.add(unit)
-    for field in ("code", "name", "kind", "level", "parent_id", "valid_from", "valid_to", "note"):
-        value = data.get(field)
-        setattr(unit, field, nfc(value) if isinstance(value, str) else value)
-    db.session.flush()
-    audit.record("unit.create" if before is None else "unit.update", unit,
-                 before=before, after=audit.snapshot(unit, AUDITED_FIELDS))
-    return unit
+    values = {
+        field: nfc(value) if isinstance(value, str) else value
+        for field, value in data.items()
+        if field in AUDITED_FIELDS
+    }
+    return audit.save_audited(unit, AdminUnit, values, AUDITED_FIELDS, "unit")

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from app.core.forms import parse_vn_date
-from app.errors import DomainError
 from app.extensions import db
 from app.geo import services
 from app.geo.models import AdminUnit, UnitLevel
@@ -28,8 +27,12 @@ def unit_list():
         on = None
         flash(_("Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm, ví dụ 05/02/2023."), "error")
     parent_id = request.args.get("parent_id", "")
-    query = services.list_units(level=level, on=on, q=(request.args.get("q") or "").strip()[:60] or None,
-                                parent_id=int(parent_id) if parent_id.isdigit() else None)
+    query = services.list_units(
+        level=level,
+        on=on,
+        q=(request.args.get("q") or "").strip()[:60] or None,
+        parent_id=int(parent_id) if parent_id.isdigit() else None,
+    )
     page = db.paginate(query, per_page=100, error_out=False)
     return render_template("geo/unit_list.html", page=page, level=level, on=on, UnitLevel=UnitLevel)
 
@@ -62,13 +65,8 @@ def _edit(unit):
         form.kind.data, form.level.data = unit.kind.value, unit.level.value
     form.parent_id.choices = [(None, "—")] + services.unit_choices()
     if form.validate_on_submit():
-        try:
-            unit = services.save_unit(unit, form.to_data())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.apply_domain_error(error)
-        else:
+        saved = form.submit(lambda: services.save_unit(unit, form.to_data()))
+        if saved is not None:
             flash(_("Đã lưu."), "success")
-            return redirect(url_for("geo.unit_detail", unit_id=unit.id))
+            return redirect(url_for("geo.unit_detail", unit_id=saved.id))
     return render_template("geo/unit_form.html", form=form, unit=unit)

@@ -2,11 +2,10 @@
 
 import re
 
-from app.core.i18n import lazy_gettext as _l
-from wtforms import ValidationError
-from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField, ValidationError
 
 from app.core.forms import BaseForm, VNDateField, optional_int
+from app.core.i18n import lazy_gettext as _l
 from app.geo.models import LEVEL_LABELS, UnitLevel
 from app.people.models import GENDER_LABELS, Gender
 
@@ -17,10 +16,13 @@ class PersonForm(BaseForm):
     birth_date = VNDateField(_l("Ngày sinh"))
     birth_year = StringField(_l("Năm sinh (nếu không rõ ngày)"), render_kw={"inputmode": "numeric", "maxlength": 4})
     ethnicity_id = SelectField(_l("Dân tộc"), coerce=optional_int, validate_choice=False)
-    id_number = StringField(_l("Số định danh cá nhân (CCCD)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    id_number = StringField(
+        _l("Số định danh cá nhân (CCCD)"), render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
     phone = StringField(_l("Số điện thoại"), render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
-    level = SelectField(_l("Cấp"), choices=[("", "—")] + [(lv.value, LEVEL_LABELS[lv]) for lv in UnitLevel],
-                        validate_choice=False)
+    level = SelectField(
+        _l("Cấp"), choices=[("", "—")] + [(lv.value, LEVEL_LABELS[lv]) for lv in UnitLevel], validate_choice=False
+    )
     category_id = SelectField(_l("Đối tượng"), coerce=optional_int, validate_choice=False)
     position = StringField(_l("Chức vụ"), render_kw={"maxlength": 120})
     workplace = StringField(_l("Nơi công tác"), render_kw={"maxlength": 200})
@@ -36,9 +38,16 @@ class PersonForm(BaseForm):
         """Plain data for ``people.services.save_person``."""
         year = str(self.birth_year.data or "").strip()
         return {
-            "full_name": self.full_name.data, "gender": self.gender.data, "birth_date": self.birth_date.data,
-            "birth_year": int(year) if year.isdigit() else None, "ethnicity_id": self.ethnicity_id.data,
-            "id_number": self.id_number.data, "phone": self.phone.data, "level": self.level.data,
-            "category_id": self.category_id.data, "position": self.position.data,
-            "workplace": self.workplace.data, "unit_id": self.unit_id.data,
+            "full_name": self.full_name.data,
+            "gender": self.gender.data,
+            "birth_date": self.birth_date.data,
+            "birth_year": int(year) if year.isdigit() else None,
+            "ethnicity_id": self.ethnicity_id.data,
+            "id_number": self.id_number.data,
+            "phone": self.phone.data,
+            "level": self.level.data,
+            "category_id": self.category_id.data,
+            "position": self.position.data,
+            "workplace": self.workplace.data,
+            "unit_id": self.unit_id.data,
         }

@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 
 from app.core.i18n import lazy_gettext as _l
-
 from app.core.text import nfc
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -62,8 +61,13 @@ def id_number_warnings(id_number: str, birth_year: int | None, female: bool | No
     if birth_year is not None and female is not None:
         expected_digit = century_gender_digit(birth_year, female)
         if int(id_number[3]) != expected_digit:
-            warnings.append(_l("Chữ số thứ 4 (%(d)s) không khớp với giới tính và thế kỷ sinh (dự kiến %(e)s).",
-                               d=id_number[3], e=expected_digit))
+            warnings.append(
+                _l(
+                    "Chữ số thứ 4 (%(d)s) không khớp với giới tính và thế kỷ sinh (dự kiến %(e)s).",
+                    d=id_number[3],
+                    e=expected_digit,
+                )
+            )
         if id_number[4:6] != f"{birth_year % 100:02d}":
             warnings.append(_l("Chữ số thứ 5-6 (%(d)s) không khớp với năm sinh %(y)s.", d=id_number[4:6], y=birth_year))
     return warnings
@@ -89,5 +93,9 @@ def normalise_phone(raw: str | None, *, restore_lost_zero: bool = False) -> str 
         digits = "0" + digits
     if _MOBILE.match(digits) or _LANDLINE.match(digits):
         return digits
-    raise InvalidValue(_l("Số điện thoại không đúng định dạng Việt Nam (10 số di động, ví dụ 0912 345 678, "
-                          "hoặc 11 số cố định, ví dụ 0205 3xxx xxx)."))
+    raise InvalidValue(
+        _l(
+            "Số điện thoại không đúng định dạng Việt Nam (10 số di động, ví dụ 0912 345 678, "
+            "hoặc 11 số cố định, ví dụ 0205 3xxx xxx)."
+        )
+    )

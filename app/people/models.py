@@ -3,10 +3,10 @@
 import enum
 from datetime import date, datetime
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from app.core.i18n import lazy_gettext as _l
 from app.core.text import fold, name_sort_key, split_name
 from app.core.time import utcnow
 from app.extensions import db

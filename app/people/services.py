@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import and_, literal, or_, select
 
 from app.audit import services as audit
+from app.core.i18n import lazy_gettext as _l
 from app.core.text import capitalise_name, fold, nfc
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
@@ -31,16 +31,27 @@ MIN_AGE = 14
 # Letters of any script (Vietnamese and minority names), spaces, apostrophes and hyphens.
 _NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 _MARKUP = re.compile(r"[<>]")
-FIELDS = ("full_name", "gender", "birth_date", "birth_year", "ethnicity_id", "id_number", "phone",
-          "level", "category_id", "position", "workplace", "unit_id")
+FIELDS = (
+    "full_name",
+    "gender",
+    "birth_date",
+    "birth_year",
+    "ethnicity_id",
+    "id_number",
+    "phone",
+    "level",
+    "category_id",
+    "position",
+    "workplace",
+    "unit_id",
+)
 
 
 class PossibleDuplicate(ConflictError):
     """The new data looks like people already registered; the caller must confirm."""
 
     def __init__(self, candidates: list[Person], hidden: int, warnings: list):
-        super().__init__("possible_duplicate",
-                         _l("Có thể người này đã có trong danh sách. Kiểm tra trước khi lưu."))
+        super().__init__("possible_duplicate", _l("Có thể người này đã có trong danh sách. Kiểm tra trước khi lưu."))
         self.candidates = candidates
         self.hidden = hidden  # look-alikes outside the user's scope: counted, never shown
         self.warnings = warnings
@@ -98,18 +109,21 @@ def clean(data: dict, user) -> tuple[dict, list]:
     out["full_name"] = capitalise_name(name) if name else name
 
     out["gender"] = _enum(Gender, data.get("gender"), "gender", errors, _l("Chọn giới tính (Nữ hoặc Nam)."))
-    out["level"] = _enum(UnitLevel, data.get("level"), "level", errors,
-                         _l("Chọn cấp: tỉnh, huyện, xã hoặc thôn."))
+    out["level"] = _enum(UnitLevel, data.get("level"), "level", errors, _l("Chọn cấp: tỉnh, huyện, xã hoặc thôn."))
 
     birth_date, birth_year = data.get("birth_date"), data.get("birth_year")
     this_year = date.today().year
     if birth_date is not None:
         if not (MIN_BIRTH_YEAR <= birth_date.year <= this_year - MIN_AGE):
-            errors["birth_date"] = _l("Ngày sinh phải trong khoảng năm %(a)s đến %(b)s.", a=MIN_BIRTH_YEAR, b=this_year - MIN_AGE)
+            errors["birth_date"] = _l(
+                "Ngày sinh phải trong khoảng năm %(a)s đến %(b)s.", a=MIN_BIRTH_YEAR, b=this_year - MIN_AGE
+            )
         birth_year = birth_date.year
     elif birth_year is not None:
         if not isinstance(birth_year, int) or not (MIN_BIRTH_YEAR <= birth_year <= this_year - MIN_AGE):
-            errors["birth_year"] = _l("Năm sinh phải trong khoảng %(a)s đến %(b)s.", a=MIN_BIRTH_YEAR, b=this_year - MIN_AGE)
+            errors["birth_year"] = _l(
+                "Năm sinh phải trong khoảng %(a)s đến %(b)s.", a=MIN_BIRTH_YEAR, b=this_year - MIN_AGE
+            )
     else:
         errors["birth_date"] = _l("Nhập ngày sinh hoặc năm sinh.")
     out["birth_date"], out["birth_year"] = birth_date, birth_year
@@ -152,7 +166,9 @@ def clean(data: dict, user) -> tuple[dict, list]:
     out["unit_id"] = unit_id
 
     if errors:
-        raise ValidationError("invalid_person", _l("Thông tin chưa hợp lệ, vui lòng sửa các mục được đánh dấu."), errors)
+        raise ValidationError(
+            "invalid_person", _l("Thông tin chưa hợp lệ, vui lòng sửa các mục được đánh dấu."), errors
+        )
     return out, warnings
 
 
@@ -169,8 +185,9 @@ def _enum(enum_type, value, key, errors, message):
 def look_alikes(data: dict, exclude: Person | None = None) -> list[Person]:
     """People who are probably the same person: same name and birth (date, else year) and commune,
     or same phone and name."""
-    same_birth = (Person.birth_date == data["birth_date"]) if data["birth_date"] else (
-        Person.birth_year == data["birth_year"])
+    same_birth = (
+        (Person.birth_date == data["birth_date"]) if data["birth_date"] else (Person.birth_year == data["birth_year"])
+    )
     conditions = [and_(Person.search_name == fold(data["full_name"]), same_birth, Person.unit_id == data["unit_id"])]
     if data.get("phone"):
         conditions.append(and_(Person.phone == data["phone"], Person.search_name == fold(data["full_name"])))
@@ -216,16 +233,8 @@ def save_person(data: dict, user, person: Person | None = None, *, confirmed: bo
     cleaned, result = review(data, user, person)
     if result.needs_confirmation and not confirmed:
         raise PossibleDuplicate(result.candidates, result.hidden, result.warnings)
-    before = audit.snapshot(person, FIELDS) if person is not None else None
-    if person is None:
-        person = Person(created_by_id=getattr(user, "id", None))
-        db.session.add(person)
-    for key, value in cleaned.items():
-        setattr(person, key, value)
-    db.session.flush()
-    audit.record("person.create" if before is None else "person.update", person,
-                 before=before, after=audit.snapshot(person, FIELDS))
-    return person
+    creator_id = getattr(user, "id", None)
+    return audit.save_audited(person, lambda: Person(created_by_id=creator_id), cleaned, FIELDS, "person")
 
 
 @dataclass
@@ -249,8 +258,12 @@ def search(user, filters: PeopleFilter):
         query = query.where(_text_condition(filters.q, user))
     if filters.unit_id:
         query = query.where(Person.unit_id.in_(descendant_unit_ids(filters.unit_id)))
-    for column, value in ((Person.gender, filters.gender), (Person.level, filters.level),
-                          (Person.category_id, filters.category_id), (Person.ethnicity_id, filters.ethnicity_id)):
+    for column, value in (
+        (Person.gender, filters.gender),
+        (Person.level, filters.level),
+        (Person.category_id, filters.category_id),
+        (Person.ethnicity_id, filters.ethnicity_id),
+    ):
         if value is not None:
             query = query.where(column == value)
     return query.order_by(Person.sort_key, Person.id)

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import DomainError
 from app.extensions import db
 from app.geo.models import UnitLevel
 from app.geo.services import unit_choices
@@ -35,9 +34,14 @@ def _filters_from_request() -> PeopleFilter:
         except ValueError:
             return None
 
-    return PeopleFilter(q=(args.get("q") or "").strip()[:100] or None, unit_id=as_int("unit_id"),
-                        gender=as_enum(Gender, "gender"), level=as_enum(UnitLevel, "level"),
-                        category_id=as_int("category_id"), ethnicity_id=as_int("ethnicity_id"))
+    return PeopleFilter(
+        q=(args.get("q") or "").strip()[:100] or None,
+        unit_id=as_int("unit_id"),
+        gender=as_enum(Gender, "gender"),
+        level=as_enum(UnitLevel, "level"),
+        category_id=as_int("category_id"),
+        ethnicity_id=as_int("ethnicity_id"),
+    )
 
 
 def _fill_choices(form: PersonForm) -> None:
@@ -54,10 +58,17 @@ def person_list():
     filters = _filters_from_request()
     query = services.search(current_user, filters)
     page = db.paginate(query, per_page=50, max_per_page=200, error_out=False)
-    return render_template("people/person_list.html", page=page, filters=filters,
-                           gender_counts=services.counts_by_gender(query),
-                           units=unit_choices(scope_unit_ids()), categories=reference.categories(),
-                           ethnicities=reference.ethnicities(), Gender=Gender, UnitLevel=UnitLevel)
+    return render_template(
+        "people/person_list.html",
+        page=page,
+        filters=filters,
+        gender_counts=services.counts_by_gender(query),
+        units=unit_choices(scope_unit_ids()),
+        categories=reference.categories(),
+        ethnicities=reference.ethnicities(),
+        Gender=Gender,
+        UnitLevel=UnitLevel,
+    )
 
 
 @bp.route("/<int:person_id>")
@@ -94,22 +105,35 @@ def _edit(form: PersonForm, person: Person | None):
     review = None
     if form.validate_on_submit():
         try:
-            saved = services.save_person(form.to_data(), current_user, person, confirmed=form.confirmed.data)
-            db.session.commit()
-            flash(_("Đã lưu thông tin của %(name)s.", name=saved.full_name), "success")
-            return redirect(url_for("people.person_detail", person_id=saved.id))
+            saved = form.submit(
+                lambda: services.save_person(form.to_data(), current_user, person, confirmed=form.confirmed.data),
+                passthrough=(PossibleDuplicate,),
+            )
         except PossibleDuplicate as duplicate:
-            db.session.rollback()
             review = duplicate
             form.confirmed.data = False
-        except DomainError as error:
-            db.session.rollback()
-            form.apply_domain_error(error)
+        else:
+            if saved is not None:
+                flash(_("Đã lưu thông tin của %(name)s.", name=saved.full_name), "success")
+                return redirect(url_for("people.person_detail", person_id=saved.id))
     return render_template("people/person_form.html", form=form, person=person, review=review)
 
 
-EXPORT_HEADER = ["Họ và tên", "Giới tính", "Ngày sinh", "Năm sinh", "Dân tộc", "Số định danh", "Điện thoại",
-                 "Cấp", "Đối tượng", "Chức vụ", "Nơi công tác", "Đơn vị hành chính", "Mã đơn vị"]
+EXPORT_HEADER = [
+    "Họ và tên",
+    "Giới tính",
+    "Ngày sinh",
+    "Năm sinh",
+    "Dân tộc",
+    "Số định danh",
+    "Điện thoại",
+    "Cấp",
+    "Đối tượng",
+    "Chức vụ",
+    "Nơi công tác",
+    "Đơn vị hành chính",
+    "Mã đơn vị",
+]
 
 
 @bp.route("/export.csv")
@@ -123,14 +147,26 @@ def person_export():
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)
     for person in db.session.scalars(query):
-        writer.writerow([
-            person.full_name, person.gender.label, person.birth_date.strftime("%d/%m/%Y") if person.birth_date else "",
-            person.year_of_birth or "", person.ethnicity.name if person.ethnicity else "",
-            person.id_number if show_id else (person.masked_id_number or ""), person.phone or "",
-            person.level.label, person.category.name if person.category else "", person.position or "",
-            person.workplace or "", person.unit.name, person.unit.code,
-        ])
+        writer.writerow(
+            [
+                person.full_name,
+                person.gender.label,
+                person.birth_date.strftime("%d/%m/%Y") if person.birth_date else "",
+                person.year_of_birth or "",
+                person.ethnicity.name if person.ethnicity else "",
+                person.id_number if show_id else (person.masked_id_number or ""),
+                person.phone or "",
+                person.level.label,
+                person.category.name if person.category else "",
+                person.position or "",
+                person.workplace or "",
+                person.unit.name,
+                person.unit.code,
+            ]
+        )
     filename = f"danh-sach-nguoi-{date.today():%Y%m%d}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
-
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

@@ -1,21 +1,25 @@
 """Forms for editing reference data and administrative units."""
 
-from app.core.i18n import lazy_gettext as _l
-from wtforms import ValidationError
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.forms import BaseForm, IntField, VNDateField, optional_int
+from app.core.i18n import lazy_gettext as _l
 from app.geo.models import KIND_LABELS, LEVEL_LABELS, UnitKind, UnitLevel
 
 REQUIRED = _l("Trường này là bắt buộc.")
-CODE = [DataRequired(REQUIRED), Length(max=40, message=_l("Tối đa %(max)d ký tự.")),
-        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới."))]
+CODE = [
+    DataRequired(REQUIRED),
+    Length(max=40, message=_l("Tối đa %(max)d ký tự.")),
+    Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.")),
+]
 ORDER = [Optional(), NumberRange(min=0, max=10000, message=_l("Nhập số từ 0 đến 10000."))]
 
 
 def name_field(label, limit):
-    return StringField(label, validators=[DataRequired(REQUIRED), Length(max=limit, message=_l("Tối đa %(max)d ký tự."))])
+    return StringField(
+        label, validators=[DataRequired(REQUIRED), Length(max=limit, message=_l("Tối đa %(max)d ký tự."))]
+    )
 
 
 def optional_text(label, limit):
@@ -41,8 +45,12 @@ class NamedItemForm(BaseForm):
 class EthnicityForm(NamedItemForm):
     name = name_field(_l("Tên dân tộc"), 60)
     name_en = optional_text(_l("Tên (tiếng Anh)"), 60)
-    code = StringField(_l("Mã (QĐ 121-TCTK)"), validators=[DataRequired(REQUIRED), Regexp(r"^\d{2}$", message=_l("Mã gồm 2 chữ số."))])
-    code_2008 = StringField(_l("Mã (QĐ 1019/QĐ-TCTK)"), validators=[Optional(), Regexp(r"^\d{2}$", message=_l("Mã gồm 2 chữ số."))])
+    code = StringField(
+        _l("Mã (QĐ 121-TCTK)"), validators=[DataRequired(REQUIRED), Regexp(r"^\d{2}$", message=_l("Mã gồm 2 chữ số."))]
+    )
+    code_2008 = StringField(
+        _l("Mã (QĐ 1019/QĐ-TCTK)"), validators=[Optional(), Regexp(r"^\d{2}$", message=_l("Mã gồm 2 chữ số."))]
+    )
     is_minority = BooleanField(_l("Dân tộc thiểu số"), default=True)
 
 
@@ -70,18 +78,41 @@ class SignatoryForm(DateRangeMixin, BaseForm):
 
 
 class UnitForm(DateRangeMixin, BaseForm):
-    code = StringField(_l("Mã"), validators=[DataRequired(REQUIRED), Regexp(r"^[A-Za-z0-9\-]{1,20}$", message=_l("Mã gồm tối đa 20 chữ và số."))])
+    code = StringField(
+        _l("Mã"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^[A-Za-z0-9\-]{1,20}$", message=_l("Mã gồm tối đa 20 chữ và số.")),
+        ],
+    )
     name = name_field(_l("Tên đơn vị"), 120)
-    kind = SelectField(_l("Loại"), choices=[(k.value, KIND_LABELS[k]) for k in UnitKind],
-                       validate_choice=False, validators=[AnyOf([k.value for k in UnitKind], message=_l("Chọn một loại trong danh sách."))])
-    level = SelectField(_l("Cấp"), choices=[(lv.value, LEVEL_LABELS[lv]) for lv in UnitLevel], validate_choice=False,
-                        validators=[AnyOf([lv.value for lv in UnitLevel], message=_l("Chọn một cấp trong danh sách."))])
+    kind = SelectField(
+        _l("Loại"),
+        choices=[(k.value, KIND_LABELS[k]) for k in UnitKind],
+        validate_choice=False,
+        validators=[AnyOf([k.value for k in UnitKind], message=_l("Chọn một loại trong danh sách."))],
+    )
+    level = SelectField(
+        _l("Cấp"),
+        choices=[(lv.value, LEVEL_LABELS[lv]) for lv in UnitLevel],
+        validate_choice=False,
+        validators=[AnyOf([lv.value for lv in UnitLevel], message=_l("Chọn một cấp trong danh sách."))],
+    )
     parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=optional_int, validate_choice=False)
     valid_from = VNDateField(_l("Hiệu lực từ ngày"))
     valid_to = VNDateField(_l("Hiệu lực đến ngày"))
-    note = TextAreaField(_l("Ghi chú, căn cứ"), validators=[Optional(), Length(max=2000, message=_l("Tối đa %(max)d ký tự."))])
+    note = TextAreaField(
+        _l("Ghi chú, căn cứ"), validators=[Optional(), Length(max=2000, message=_l("Tối đa %(max)d ký tự."))]
+    )
 
     def to_data(self) -> dict:
-        return {"code": self.code.data.strip(), "name": self.name.data, "kind": UnitKind(self.kind.data),
-                "level": UnitLevel(self.level.data), "parent_id": self.parent_id.data,
-                "valid_from": self.valid_from.data, "valid_to": self.valid_to.data, "note": self.note.data or None}
+        return {
+            "code": self.code.data.strip(),
+            "name": self.name.data,
+            "kind": UnitKind(self.kind.data),
+            "level": UnitLevel(self.level.data),
+            "parent_id": self.parent_id.data,
+            "valid_from": self.valid_from.data,
+            "valid_to": self.valid_to.data,
+            "note": self.note.data or None,
+        }

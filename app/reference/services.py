@@ -4,10 +4,10 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit import services as audit
+from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.errors import ValidationError
 from app.extensions import db
@@ -40,13 +40,29 @@ def load_reference_data() -> dict[str, int]:
     :return: how many rows were added per table.
     """
     added = {"units": load_units()}
-    added["ethnicities"] = _insert_missing(Ethnicity, _rows("ethnicities.csv"), lambda r: Ethnicity(
-        code=r["code"], name=r["name"], code_2008=r["code_2008"] or None,
-        is_minority=r["is_minority"] == "1", sort_order=int(r["sort_order"])))
-    added["categories"] = _insert_missing(ParticipantCategory, _rows("categories.csv"), lambda r: ParticipantCategory(
-        code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])))
-    added["topics"] = _insert_missing(TrainingTopic, _rows("topics.csv"), lambda r: TrainingTopic(
-        code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])))
+    added["ethnicities"] = _insert_missing(
+        Ethnicity,
+        _rows("ethnicities.csv"),
+        lambda r: Ethnicity(
+            code=r["code"],
+            name=r["name"],
+            code_2008=r["code_2008"] or None,
+            is_minority=r["is_minority"] == "1",
+            sort_order=int(r["sort_order"]),
+        ),
+    )
+    added["categories"] = _insert_missing(
+        ParticipantCategory,
+        _rows("categories.csv"),
+        lambda r: ParticipantCategory(
+            code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])
+        ),
+    )
+    added["topics"] = _insert_missing(
+        TrainingTopic,
+        _rows("topics.csv"),
+        lambda r: TrainingTopic(code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])),
+    )
     added["organisations"] = _load_organisations()
     added["signatories"] = _load_signatories()
     return added
@@ -58,9 +74,15 @@ def _load_organisations() -> int:
     for row in _rows("organisations.csv"):
         if row["code"] in by_code:
             continue
-        org = Organisation(code=row["code"], name=row["name"], short_name=row["short_name"],
-                           parent=by_code.get(row["parent_code"]), place_name=row["place_name"],
-                           valid_from=_date(row["valid_from"]), valid_to=_date(row["valid_to"]))
+        org = Organisation(
+            code=row["code"],
+            name=row["name"],
+            short_name=row["short_name"],
+            parent=by_code.get(row["parent_code"]),
+            place_name=row["place_name"],
+            valid_from=_date(row["valid_from"]),
+            valid_to=_date(row["valid_to"]),
+        )
         db.session.add(org)
         by_code[org.code] = org
         added += 1
@@ -73,9 +95,17 @@ def _load_signatories() -> int:
         return 0
     orgs = {o.code: o for o in db.session.scalars(select(Organisation))}
     rows = _rows("signatories.csv")
-    db.session.add_all(Signatory(organisation=orgs[r["organisation_code"]], full_name=r["full_name"],
-                                 authority_line=r["authority_line"], title=r["title"],
-                                 valid_from=_date(r["valid_from"]), valid_to=_date(r["valid_to"])) for r in rows)
+    db.session.add_all(
+        Signatory(
+            organisation=orgs[r["organisation_code"]],
+            full_name=r["full_name"],
+            authority_line=r["authority_line"],
+            title=r["title"],
+            valid_from=_date(r["valid_from"]),
+            valid_to=_date(r["valid_to"]),
+        )
+        for r in rows
+    )
     db.session.flush()
     return len(rows)
 
@@ -85,21 +115,12 @@ def save_row(model, row, data: dict):
 
     :raises ValidationError: ``code`` already used by another row of the same table.
     """
-    fields = list(data)
     if "code" in data:
         clash = db.session.scalar(select(model).where(model.code == data["code"]))
         if clash is not None and clash is not row:
             raise ValidationError("duplicate_code", _l("Mã này đã tồn tại."), {"code": _l("Mã này đã tồn tại.")})
-    before = audit.snapshot(row, fields) if row is not None else None
-    if row is None:
-        row = model()
-        db.session.add(row)
-    for field, value in data.items():
-        setattr(row, field, nfc(value) if isinstance(value, str) else value)
-    db.session.flush()
-    audit.record(f"{model.__tablename__}.{'create' if before is None else 'update'}", row,
-                 before=before, after=audit.snapshot(row, fields))
-    return row
+    values = {field: nfc(value) if isinstance(value, str) else value for field, value in data.items()}
+    return audit.save_audited(row, model, values, list(data), model.__tablename__)
 
 
 def ethnicities():

@@ -4,10 +4,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from app.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.errors import DomainError
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 from app.permissions import require
 from app.reference import forms, services
@@ -26,26 +25,59 @@ class Table:
 
 
 TABLES = {
-    "ethnicities": Table(Ethnicity, forms.EthnicityForm, _l("Dân tộc"),
-                         (("code", _l("Mã")), ("name", _l("Tên")), ("code_2008", _l("Mã 2008")),
-                          ("is_minority", _l("Thiểu số")), ("active", _l("Đang dùng"))),
-                         (Ethnicity.sort_order, Ethnicity.code)),
-    "categories": Table(ParticipantCategory, forms.NamedItemForm, _l("Đối tượng tham gia"),
-                        (("code", _l("Mã")), ("name", _l("Tên")), ("name_en", _l("Tên tiếng Anh")),
-                         ("active", _l("Đang dùng"))),
-                        (ParticipantCategory.sort_order, ParticipantCategory.code)),
-    "topics": Table(TrainingTopic, forms.NamedItemForm, _l("Chuyên đề tập huấn"),
-                    (("code", _l("Mã")), ("name", _l("Tên")), ("name_en", _l("Tên tiếng Anh")),
-                     ("active", _l("Đang dùng"))),
-                    (TrainingTopic.sort_order, TrainingTopic.code)),
-    "organisations": Table(Organisation, forms.OrganisationForm, _l("Cơ quan, đơn vị"),
-                           (("code", _l("Mã")), ("name", _l("Tên")), ("short_name", _l("Viết tắt")),
-                            ("valid_from", _l("Từ ngày")), ("valid_to", _l("Đến ngày"))),
-                           (Organisation.code,)),
-    "signatories": Table(Signatory, forms.SignatoryForm, _l("Người ký"),
-                         (("full_name", _l("Họ và tên")), ("authority_line", _l("Thẩm quyền")),
-                          ("title", _l("Chức vụ")), ("valid_from", _l("Từ ngày")), ("valid_to", _l("Đến ngày"))),
-                         (Signatory.valid_from.desc(), Signatory.id)),
+    "ethnicities": Table(
+        Ethnicity,
+        forms.EthnicityForm,
+        _l("Dân tộc"),
+        (
+            ("code", _l("Mã")),
+            ("name", _l("Tên")),
+            ("code_2008", _l("Mã 2008")),
+            ("is_minority", _l("Thiểu số")),
+            ("active", _l("Đang dùng")),
+        ),
+        (Ethnicity.sort_order, Ethnicity.code),
+    ),
+    "categories": Table(
+        ParticipantCategory,
+        forms.NamedItemForm,
+        _l("Đối tượng tham gia"),
+        (("code", _l("Mã")), ("name", _l("Tên")), ("name_en", _l("Tên tiếng Anh")), ("active", _l("Đang dùng"))),
+        (ParticipantCategory.sort_order, ParticipantCategory.code),
+    ),
+    "topics": Table(
+        TrainingTopic,
+        forms.NamedItemForm,
+        _l("Chuyên đề tập huấn"),
+        (("code", _l("Mã")), ("name", _l("Tên")), ("name_en", _l("Tên tiếng Anh")), ("active", _l("Đang dùng"))),
+        (TrainingTopic.sort_order, TrainingTopic.code),
+    ),
+    "organisations": Table(
+        Organisation,
+        forms.OrganisationForm,
+        _l("Cơ quan, đơn vị"),
+        (
+            ("code", _l("Mã")),
+            ("name", _l("Tên")),
+            ("short_name", _l("Viết tắt")),
+            ("valid_from", _l("Từ ngày")),
+            ("valid_to", _l("Đến ngày")),
+        ),
+        (Organisation.code,),
+    ),
+    "signatories": Table(
+        Signatory,
+        forms.SignatoryForm,
+        _l("Người ký"),
+        (
+            ("full_name", _l("Họ và tên")),
+            ("authority_line", _l("Thẩm quyền")),
+            ("title", _l("Chức vụ")),
+            ("valid_from", _l("Từ ngày")),
+            ("valid_to", _l("Đến ngày")),
+        ),
+        (Signatory.valid_from.desc(), Signatory.id),
+    ),
 }
 
 
@@ -88,21 +120,18 @@ def _edit(kind, row):
     table = _table(kind)
     form = table.form(obj=row)
     if hasattr(form, "parent_id"):
-        form.parent_id.choices = [(None, "—")] + [(o.id, o.name) for o in db.session.scalars(
-            select(Organisation).order_by(Organisation.code)) if row is None or o.id != row.id]
+        form.parent_id.choices = [(None, "—")] + [
+            (o.id, o.name)
+            for o in db.session.scalars(select(Organisation).order_by(Organisation.code))
+            if row is None or o.id != row.id
+        ]
     if hasattr(form, "organisation_id"):
-        form.organisation_id.choices = [(None, "—")] + [(o.id, o.name) for o in db.session.scalars(
-            select(Organisation).order_by(Organisation.code))]
+        form.organisation_id.choices = [(None, "—")] + [
+            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.code))
+        ]
     if form.validate_on_submit():
         data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "next")}
-        try:
-            services.save_row(table.model, row, data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.apply_domain_error(error)
-        else:
+        if form.submit(lambda: services.save_row(table.model, row, data)) is not None:
             flash(_("Đã lưu."), "success")
             return redirect(url_for("reference.row_list", kind=kind))
-    return render_template("reference/row_form.html", kind=kind, table=table, form=form, row=row,
-                           back=request.referrer)
+    return render_template("reference/row_form.html", kind=kind, table=table, form=form, row=row, back=request.referrer)

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 
 from app.auth.models import Role
-from app.extensions import db
 from tests.factories import PASSWORD, bearer_token, commune_of, make_person, make_user
 
 
@@ -66,7 +65,9 @@ def test_units_in_force_on_a_date(api):
     in_2026 = api("GET", "/units?level=commune&on=2026-01-01&per_page=200", user).get_json()
     assert in_2023["total"] == 11
     assert in_2026["total"] == 65
-    assert {u["parent_id"] for u in in_2026["items"]} == {api("GET", "/units?level=province", user).get_json()["items"][0]["id"]}
+    assert {u["parent_id"] for u in in_2026["items"]} == {
+        api("GET", "/units?level=province", user).get_json()["items"][0]["id"]
+    }
 
 
 def test_bad_filter_is_422_with_fields(api):
@@ -83,23 +84,47 @@ def test_reference_lists(api):
     assert kinh == {**kinh, "name": "Kinh", "is_minority": False}
     assert next(e for e in ethnicities if e["code"] == "07")["name"] == "Nùng"
     assert {c["code"] for c in api("GET", "/categories", user).get_json()["items"]} >= {
-        "village_cadre", "community_rep", "group_leader", "mass_org_cadre", "poverty_collaborator",
-        "prestigious_person", "commune_officer", "district_officer", "province_officer"}
+        "village_cadre",
+        "community_rep",
+        "group_leader",
+        "mass_org_cadre",
+        "poverty_collaborator",
+        "prestigious_person",
+        "commune_officer",
+        "district_officer",
+        "province_officer",
+    }
     assert "gender_equality" in {t["code"] for t in api("GET", "/topics", user).get_json()["items"]}
 
 
 def test_create_get_and_patch_a_person(api):
     user = make_user(Role.organiser)
     unit_id = commune_of("188").id
-    payload = {"full_name": "Hoàng Thị Nhung", "gender": "female", "birth_date": "1990-04-04",
-               "ethnicity_code": "02", "id_number": "020190654321", "phone": "+84 986 111 222",
-               "unit_id": unit_id, "level": "village", "category": "mass_org_cadre", "position": "Chi hội trưởng"}
+    payload = {
+        "full_name": "Hoàng Thị Nhung",
+        "gender": "female",
+        "birth_date": "1990-04-04",
+        "ethnicity_code": "02",
+        "id_number": "020190654321",
+        "phone": "+84 986 111 222",
+        "unit_id": unit_id,
+        "level": "village",
+        "category": "mass_org_cadre",
+        "position": "Chi hội trưởng",
+    }
 
     created = api("POST", "/people", user, json=payload)
     assert created.status_code == 201
     person = created.get_json()
-    assert person == {**person, "full_name": "Hoàng Thị Nhung", "phone": "0986111222", "ethnicity_code": "02",
-                      "category": "mass_org_cadre", "id_number": "020190654321", "gender": "female"}
+    assert person == {
+        **person,
+        "full_name": "Hoàng Thị Nhung",
+        "phone": "0986111222",
+        "ethnicity_code": "02",
+        "category": "mass_org_cadre",
+        "id_number": "020190654321",
+        "gender": "female",
+    }
 
     patched = api("PATCH", f"/people/{person['id']}", user, json={"position": "Trưởng thôn"})
     assert patched.status_code == 200
@@ -110,9 +135,20 @@ def test_create_get_and_patch_a_person(api):
 
 def test_create_with_bad_fields_is_422_and_writes_nothing(api):
     user = make_user(Role.organiser)
-    response = api("POST", "/people", user, json={
-        "full_name": "<b>x</b>", "gender": "unknown", "birth_date": "04/04/1990", "ethnicity_code": "99",
-        "unit_id": 10**8, "level": "village", "phone": "abc"})
+    response = api(
+        "POST",
+        "/people",
+        user,
+        json={
+            "full_name": "<b>x</b>",
+            "gender": "unknown",
+            "birth_date": "04/04/1990",
+            "ethnicity_code": "99",
+            "unit_id": 10**8,
+            "level": "village",
+            "phone": "abc",
+        },
+    )
 
     assert response.status_code == 422
     fields = response.get_json()["error"]["fields"]
@@ -122,9 +158,19 @@ def test_create_with_bad_fields_is_422_and_writes_nothing(api):
 
 def test_service_errors_use_api_field_names(api):
     user = make_user(Role.organiser)
-    response = api("POST", "/people", user, json={
-        "full_name": "<b>x</b>", "gender": "unknown", "birth_year": 1990, "unit_id": 10**8, "level": "village",
-        "phone": "abc"})
+    response = api(
+        "POST",
+        "/people",
+        user,
+        json={
+            "full_name": "<b>x</b>",
+            "gender": "unknown",
+            "birth_year": 1990,
+            "unit_id": 10**8,
+            "level": "village",
+            "phone": "abc",
+        },
+    )
     fields = response.get_json()["error"]["fields"]
     assert set(fields) == {"full_name", "gender", "unit_id", "phone"}
     assert fields["phone"].startswith("Số điện thoại")
@@ -133,8 +179,13 @@ def test_service_errors_use_api_field_names(api):
 def test_possible_duplicate_is_409_until_confirmed(api):
     user = make_user(Role.organiser)
     existing = make_person(full_name="Lộc Văn Định", birth_year=1975, birth_date=None, unit=commune_of("188"))
-    payload = {"full_name": "Lộc Văn Định", "gender": "male", "birth_year": 1975, "unit_id": existing.unit_id,
-               "level": "village"}
+    payload = {
+        "full_name": "Lộc Văn Định",
+        "gender": "male",
+        "birth_year": 1975,
+        "unit_id": existing.unit_id,
+        "level": "village",
+    }
 
     first = api("POST", "/people", user, json=payload)
     assert first.status_code == 409

@@ -78,8 +78,14 @@ def test_password_change_ends_other_sessions(app, auth, client):
     other_device.post("/login", data={"username": user.username, "password": "Mật-khẩu-thử-2023"})
     assert other_device.get("/").status_code == 200
 
-    response = client.post("/account/password", data={
-        "current_password": "Mật-khẩu-thử-2023", "password": "mật khẩu mới dài hơn", "password_again": "mật khẩu mới dài hơn"})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "Mật-khẩu-thử-2023",
+            "password": "mật khẩu mới dài hơn",
+            "password_again": "mật khẩu mới dài hơn",
+        },
+    )
 
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this device stays signed in
@@ -92,9 +98,14 @@ def test_password_change_with_wrong_current_password_changes_nothing(auth, clien
     auth.login(user)
     old_hash = user.password_hash
 
-    page = client.post("/account/password", data={
-        "current_password": "không phải mật khẩu", "password": "mật khẩu mới dài hơn",
-        "password_again": "mật khẩu mới dài hơn"}).get_data(as_text=True)
+    page = client.post(
+        "/account/password",
+        data={
+            "current_password": "không phải mật khẩu",
+            "password": "mật khẩu mới dài hơn",
+            "password_again": "mật khẩu mới dài hơn",
+        },
+    ).get_data(as_text=True)
 
     assert "Mật khẩu hiện tại không đúng." in page
     db.session.refresh(user)
@@ -106,8 +117,11 @@ def test_deactivation_ends_the_session(auth, client, app):
     admin = make_user(Role.admin)
     auth.login(user)
     with app.test_request_context():
-        services.update_user(user, {"username": user.username, "full_name": user.full_name, "role": user.role,
-                                    "is_active_account": False}, acting_user=admin)
+        services.update_user(
+            user,
+            {"username": user.username, "full_name": user.full_name, "role": user.role, "is_active_account": False},
+            acting_user=admin,
+        )
     db.session.flush()
 
     assert client.get("/").status_code == 302

@@ -27,14 +27,19 @@ def redis_client():
 @pytest.mark.no_transaction
 def test_two_app_servers_share_one_login_limit(app, redis_client, tmp_path):
     database = app.config["SQLALCHEMY_DATABASE_URI"]
-    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT": "4 per minute",
-                "RATELIMIT_KEY_PREFIX": f"test-{os.getpid()}"}
+    settings = {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "LOGIN_RATE_LIMIT": "4 per minute",
+        "RATELIMIT_KEY_PREFIX": f"test-{os.getpid()}",
+    }
     first = build_test_app(database, tmp_path / "one", **settings)
     second = build_test_app(database, tmp_path / "two", **settings)
     attempt = {"username": "nobody", "password": "not-the-password"}
     try:
-        statuses = [server.test_client().post("/login", data=attempt).status_code
-                    for server in (first, second, first, second, first)]
+        statuses = [
+            server.test_client().post("/login", data=attempt).status_code
+            for server in (first, second, first, second, first)
+        ]
     finally:
         limiter.init_app(app)  # the limiter is process-wide: give it back the suite's storage
     assert statuses == [200, 200, 200, 200, 429]

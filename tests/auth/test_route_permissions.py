@@ -8,8 +8,9 @@ from tests.factories import bearer_token, ethnicity, make_person, make_user, uni
 
 
 def test_every_endpoint_declares_a_rule(app):
-    undeclared = sorted(rule.endpoint for rule in app.url_map.iter_rules()
-                        if declared_permission(app, rule.endpoint) is None)
+    undeclared = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules() if declared_permission(app, rule.endpoint) is None
+    )
     assert undeclared == [], f"endpoints without @require/@public: {undeclared}"
 
 
@@ -27,8 +28,12 @@ def _objects():
     organiser = make_user(Role.organiser)
     person = make_person()  # in Huyện Lộc Bình, the district officer's scope
     return {
-        "person_id": person.id, "unit_id": unit("188").id, "user_id": organiser.id,
-        "kind": "ethnicities", "row_id": ethnicity("07").id, "filename": "css/app.css",
+        "person_id": person.id,
+        "unit_id": unit("188").id,
+        "user_id": organiser.id,
+        "kind": "ethnicities",
+        "row_id": ethnicity("07").id,
+        "filename": "css/app.css",
     }
 
 

@@ -17,8 +17,15 @@ def admin(auth):
 
 
 def user_form(**overrides):
-    data = {"username": "can.bo.loc.binh", "full_name": "Vi Thị Hạnh", "email": "", "role": "district",
-            "unit_id": str(unit("188").id), "is_active_account": "y", "password": "một mật khẩu đủ dài"}
+    data = {
+        "username": "can.bo.loc.binh",
+        "full_name": "Vi Thị Hạnh",
+        "email": "",
+        "role": "district",
+        "unit_id": str(unit("188").id),
+        "is_active_account": "y",
+        "password": "một mật khẩu đủ dài",
+    }
     data.update(overrides)
     return data
 
@@ -30,15 +37,20 @@ def test_admin_creates_a_scoped_district_officer_who_can_sign_in(app, client, ad
     assert (created.role, created.unit.name) == (Role.district, "Huyện Lộc Bình")
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.create")).after["role"] == "district"
     other = app.test_client()
-    assert other.post("/login", data={"username": "can.bo.loc.binh", "password": "một mật khẩu đủ dài"}).status_code == 302
+    assert (
+        other.post("/login", data={"username": "can.bo.loc.binh", "password": "một mật khẩu đủ dài"}).status_code == 302
+    )
 
 
-@pytest.mark.parametrize(("overrides", "field_message"), [
-    ({"unit_id": ""}, "Cán bộ địa phương phải được gán một đơn vị hành chính."),
-    ({"username": "Có Dấu"}, "Tên đăng nhập gồm 3-60 ký tự"),
-    ({"password": "ngắn"}, "Mật khẩu phải có ít nhất 10 ký tự."),
-    ({"role": "superuser"}, "Vai trò không hợp lệ."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field_message"),
+    [
+        ({"unit_id": ""}, "Cán bộ địa phương phải được gán một đơn vị hành chính."),
+        ({"username": "Có Dấu"}, "Tên đăng nhập gồm 3-60 ký tự"),
+        ({"password": "ngắn"}, "Mật khẩu phải có ít nhất 10 ký tự."),
+        ({"role": "superuser"}, "Vai trò không hợp lệ."),
+    ],
+)
 def test_bad_user_data_is_refused(client, admin, overrides, field_message):
     page = client.post("/admin/users/new", data=user_form(**overrides)).get_data(as_text=True)
     assert field_message in page
@@ -52,8 +64,9 @@ def test_username_is_unique(client, admin):
 
 
 def test_an_admin_cannot_demote_or_lock_themself(client, admin):
-    page = client.post(f"/admin/users/{admin.id}/edit", data=user_form(
-        username=admin.username, role="leader", unit_id="", password="")).get_data(as_text=True)
+    page = client.post(
+        f"/admin/users/{admin.id}/edit", data=user_form(username=admin.username, role="leader", unit_id="", password="")
+    ).get_data(as_text=True)
     assert "Bạn không thể tự bỏ quyền quản trị" in page
     db.session.refresh(admin)
     assert admin.role is Role.admin
@@ -65,8 +78,10 @@ def test_changing_a_users_scope_ends_their_sessions(app, client, admin):
     device.post("/login", data={"username": officer.username, "password": "Mật-khẩu-thử-2023"})
     assert device.get("/").status_code == 200
 
-    client.post(f"/admin/users/{officer.id}/edit", data=user_form(
-        username=officer.username, unit_id=str(unit("183").id), password=""))
+    client.post(
+        f"/admin/users/{officer.id}/edit",
+        data=user_form(username=officer.username, unit_id=str(unit("183").id), password=""),
+    )
 
     assert device.get("/").status_code == 302
 

@@ -22,8 +22,15 @@ from tests.conftest import build_test_app, postgres_url, skip_or_fail, upgrade_t
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ORGANISER = ("to-chuc", "mật khẩu tổ chức 2023")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _database_for(app, tmp_path):
@@ -72,8 +79,9 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A page the size of a common phone (390×844), in Vietnamese."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -24,7 +24,9 @@ def test_production_refuses_a_missing_or_weak_key(tmp_path, key):
 
 
 def test_production_accepts_a_strong_key_and_secures_cookies(tmp_path):
-    config = build_config({"APP_ENV": "production", "SECRET_KEY": "k7Vq2xR9mP4wZ8sT1nB6yH3jL5dF0gCa"}, instance_path=tmp_path)
+    config = build_config(
+        {"APP_ENV": "production", "SECRET_KEY": "k7Vq2xR9mP4wZ8sT1nB6yH3jL5dF0gCa"}, instance_path=tmp_path
+    )
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert not (tmp_path / "secret_key").exists()
 
@@ -43,20 +45,29 @@ def test_defaults(tmp_path):
     assert config["BABEL_DEFAULT_LOCALE"] == "vi"
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
 def test_database_urls_go_through_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
 
 
 def test_environment_settings_are_read(tmp_path):
-    config = build_config({"DATABASE_URL": "postgresql://x@y/z", "CERTIFICATES_DIR": "/srv/gcn",
-                           "BASE_URL": "https://daotao.example.vn", "REDIS_URL": "redis://127.0.0.1:6379/0"},
-                          instance_path=tmp_path)
+    config = build_config(
+        {
+            "DATABASE_URL": "postgresql://x@y/z",
+            "CERTIFICATES_DIR": "/srv/gcn",
+            "BASE_URL": "https://daotao.example.vn",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        },
+        instance_path=tmp_path,
+    )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://x@y/z"
     assert config["CERTIFICATES_DIR"] == "/srv/gcn"
     assert config["BASE_URL"] == "https://daotao.example.vn"

@@ -10,8 +10,16 @@ from tests.factories import make_user
 def test_isolation_probe_writes_and_commits_through_a_request(client, auth):
     admin = make_user(Role.admin)
     auth.login(admin)
-    client.post("/admin/users/new", data={"username": "isolation-probe", "full_name": "Probe", "role": "leader",
-                                          "password": "một mật khẩu đủ dài", "is_active_account": "y"})
+    client.post(
+        "/admin/users/new",
+        data={
+            "username": "isolation-probe",
+            "full_name": "Probe",
+            "role": "leader",
+            "password": "một mật khẩu đủ dài",
+            "is_active_account": "y",
+        },
+    )
     assert db.session.scalar(select(User).where(User.username == "isolation-probe")) is not None
 
 

@@ -21,14 +21,31 @@ def test_nfd_input_is_stored_as_nfc():
 
 def test_vietnamese_alphabet_order():
     words = ["Đức", "Dung", "Ân", "An", "Ăn", "Anh", "Ánh", "Ơn", "Ôn", "On", "Ưng", "Uyên"]
-    assert sorted(words, key=collation_key) == ["An", "Anh", "Ánh", "Ăn", "Ân", "Dung", "Đức", "On", "Ôn", "Ơn",
-                                                "Uyên", "Ưng"]
+    assert sorted(words, key=collation_key) == [
+        "An",
+        "Anh",
+        "Ánh",
+        "Ăn",
+        "Ân",
+        "Dung",
+        "Đức",
+        "On",
+        "Ôn",
+        "Ơn",
+        "Uyên",
+        "Ưng",
+    ]
 
 
 def test_people_sort_by_given_name_then_family_and_middle_name():
     names = ["Nguyễn Văn Bình", "Hoàng Thị An", "Trần Văn An", "Lê Thị Đào", "Bế Văn Dũng"]
-    assert sorted(names, key=name_sort_key) == ["Hoàng Thị An", "Trần Văn An", "Nguyễn Văn Bình", "Bế Văn Dũng",
-                                                "Lê Thị Đào"]
+    assert sorted(names, key=name_sort_key) == [
+        "Hoàng Thị An",
+        "Trần Văn An",
+        "Nguyễn Văn Bình",
+        "Bế Văn Dũng",
+        "Lê Thị Đào",
+    ]
 
 
 def test_name_capitalisation():

@@ -38,7 +38,9 @@ def test_december_2024_mergers_end_the_absorbed_communes():
 
 def test_successor_mapping_follows_the_2025_resolution():
     # NQ 1672: new xã Lộc Bình = TT Lộc Bình + Khánh Xuân + Đồng Bục + Hữu Khánh.
-    new_loc_binh = db.session.scalar(valid_on(select(AdminUnit).where(AdminUnit.name == "Xã Lộc Bình"), date(2026, 1, 1)))
+    new_loc_binh = db.session.scalar(
+        valid_on(select(AdminUnit).where(AdminUnit.name == "Xã Lộc Bình"), date(2026, 1, 1))
+    )
     predecessors = {p.name for p in new_loc_binh.predecessors}
     assert predecessors == {"Thị trấn Lộc Bình", "Xã Khánh Xuân", "Xã Đồng Bục", "Xã Hữu Khánh"}
 
@@ -68,9 +70,16 @@ def admin(auth):
 
 
 def unit_form(**overrides):
-    data = {"code": "99001", "name": "Thôn Nà Lầu", "kind": "thon", "level": "village",
-            "parent_id": "",
-            "valid_from": "01/01/2020", "valid_to": "", "note": ""}
+    data = {
+        "code": "99001",
+        "name": "Thôn Nà Lầu",
+        "kind": "thon",
+        "level": "village",
+        "parent_id": "",
+        "valid_from": "01/01/2020",
+        "valid_to": "",
+        "note": "",
+    }
     data.update(overrides)
     return data
 
@@ -84,14 +93,17 @@ def test_admin_adds_a_village_under_a_commune(client, admin):
     assert village.id in descendant_unit_ids(commune.parent_id)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"valid_from": "01/01/2024", "valid_to": "01/01/2023"}, "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."),
-    ({"valid_from": "32/01/2024"}, "Ngày không hợp lệ"),
-    ({"code": "ab cd"}, "Mã gồm tối đa 20 chữ và số."),
-    ({"kind": "empire"}, "Chọn một loại trong danh sách."),
-    ({"name": ""}, "Trường này là bắt buộc."),
-    ({"parent_id": "99999999"}, "Đơn vị cấp trên không tồn tại."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"valid_from": "01/01/2024", "valid_to": "01/01/2023"}, "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."),
+        ({"valid_from": "32/01/2024"}, "Ngày không hợp lệ"),
+        ({"code": "ab cd"}, "Mã gồm tối đa 20 chữ và số."),
+        ({"kind": "empire"}, "Chọn một loại trong danh sách."),
+        ({"name": ""}, "Trường này là bắt buộc."),
+        ({"parent_id": "99999999"}, "Đơn vị cấp trên không tồn tại."),
+    ],
+)
 def test_bad_unit_data_is_refused(client, admin, overrides, message):
     before = count(select(AdminUnit))
     page = client.post("/units/new", data=unit_form(**overrides)).get_data(as_text=True)
@@ -102,8 +114,15 @@ def test_bad_unit_data_is_refused(client, admin, overrides, message):
 def test_a_unit_cannot_be_moved_under_its_own_commune(client, admin):
     district = unit("188")
     commune = db.session.scalars(select(AdminUnit).where(AdminUnit.parent_id == district.id)).first()
-    form = unit_form(code=district.code, name=district.name, kind="huyen", level="district",
-                     parent_id=str(commune.id), valid_from="01/01/2020", valid_to="30/06/2025")
+    form = unit_form(
+        code=district.code,
+        name=district.name,
+        kind="huyen",
+        level="district",
+        parent_id=str(commune.id),
+        valid_from="01/01/2020",
+        valid_to="30/06/2025",
+    )
     page = client.post(f"/units/{district.id}/edit", data=form).get_data(as_text=True)
     assert "không được là chính đơn vị này hoặc đơn vị cấp dưới" in page
 

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import Role
+from app.errors import ValidationError
 from app.extensions import db
 from app.people import services
 from app.people.models import Gender, Person
 from app.people.services import PossibleDuplicate
-from app.errors import ValidationError
 from tests.factories import commune_of, make_person, make_user
 from tests.people.test_validation import valid_form
 
@@ -27,8 +27,9 @@ def organiser(auth):
 
 
 def test_same_name_birth_date_and_commune_asks_for_confirmation(client, organiser):
-    existing = make_person(full_name="Lương Thị Thu", gender=Gender.female, birth_date=date(1985, 2, 5),
-                           unit=commune_of("188"))
+    existing = make_person(
+        full_name="Lương Thị Thu", gender=Gender.female, birth_date=date(1985, 2, 5), unit=commune_of("188")
+    )
 
     # Typed in lower case: names are compared after normalising case.
     page = client.post("/people/new", data=valid_form(full_name="lương thị thu")).get_data(as_text=True)
@@ -45,7 +46,9 @@ def test_same_name_birth_date_and_commune_asks_for_confirmation(client, organise
 def test_same_citizen_id_is_refused_outright(client, organiser):
     make_person(full_name="Vi Văn Hải", id_number="020085001234", birth_date=date(1985, 1, 1))
 
-    page = client.post("/people/new", data=valid_form(id_number="020 085 001 234", confirmed="y")).get_data(as_text=True)
+    page = client.post("/people/new", data=valid_form(id_number="020 085 001 234", confirmed="y")).get_data(
+        as_text=True
+    )
 
     assert "Số định danh này đã được đăng ký cho Vi Văn Hải." in page
     assert count_named("Lương Thị Thu") == 0
@@ -66,8 +69,14 @@ def test_id_inconsistent_with_gender_and_birth_year_is_a_warning_not_an_error(cl
 
 def test_unknown_province_code_is_a_warning(app_ctx):
     user = make_user(Role.organiser)
-    data = {"full_name": "Lăng Văn Tú", "gender": "male", "birth_date": date(1990, 4, 4), "level": "village",
-            "unit_id": commune_of("188").id, "id_number": "999090123456"}
+    data = {
+        "full_name": "Lăng Văn Tú",
+        "gender": "male",
+        "birth_date": date(1990, 4, 4),
+        "level": "village",
+        "unit_id": commune_of("188").id,
+        "id_number": "999090123456",
+    }
     with pytest.raises(PossibleDuplicate) as raised:
         services.save_person(data, user)
     assert any("999" in str(w) for w in raised.value.warnings)
@@ -75,24 +84,42 @@ def test_unknown_province_code_is_a_warning(app_ctx):
 
 def test_a_consistent_id_needs_no_confirmation(app_ctx):
     user = make_user(Role.organiser)
-    data = {"full_name": "Lăng Thị Tú", "gender": "female", "birth_date": date(1990, 4, 4), "level": "village",
-            "unit_id": commune_of("188").id, "id_number": "020190123456"}
+    data = {
+        "full_name": "Lăng Thị Tú",
+        "gender": "female",
+        "birth_date": date(1990, 4, 4),
+        "level": "village",
+        "unit_id": commune_of("188").id,
+        "id_number": "020190123456",
+    }
     person = services.save_person(data, user)
     assert person.id_number == "020190123456"
 
 
 def test_born_in_2000s_uses_digits_2_and_3(app_ctx):
     user = make_user(Role.organiser)
-    data = {"full_name": "Lăng Thị Mai", "gender": "female", "birth_date": date(2003, 4, 4), "level": "village",
-            "unit_id": commune_of("188").id, "id_number": "020303123456"}
+    data = {
+        "full_name": "Lăng Thị Mai",
+        "gender": "female",
+        "birth_date": date(2003, 4, 4),
+        "level": "village",
+        "unit_id": commune_of("188").id,
+        "id_number": "020303123456",
+    }
     assert services.save_person(data, user).id_number == "020303123456"
 
 
 def test_district_officer_sees_only_a_count_of_duplicates_outside_their_unit(app_ctx):
     officer = make_user(Role.district, unit_code="188")
     make_person(full_name="Hà Văn Nam", phone="0912000111", unit=commune_of("183"))
-    data = {"full_name": "Hà Văn Nam", "gender": "male", "birth_year": 1980, "level": "village",
-            "unit_id": commune_of("188").id, "phone": "0912000111"}
+    data = {
+        "full_name": "Hà Văn Nam",
+        "gender": "male",
+        "birth_year": 1980,
+        "level": "village",
+        "unit_id": commune_of("188").id,
+        "phone": "0912000111",
+    }
 
     with pytest.raises(PossibleDuplicate) as raised:
         services.save_person(data, officer)
@@ -104,8 +131,14 @@ def test_district_officer_sees_only_a_count_of_duplicates_outside_their_unit(app
 def test_id_held_by_someone_outside_scope_is_refused_without_naming_them(app_ctx):
     officer = make_user(Role.district, unit_code="188")
     make_person(full_name="Hà Văn Nam", id_number="020080555666", unit=commune_of("183"))
-    data = {"full_name": "Hà Văn Bắc", "gender": "male", "birth_year": 1980, "level": "village",
-            "unit_id": commune_of("188").id, "id_number": "020080555666"}
+    data = {
+        "full_name": "Hà Văn Bắc",
+        "gender": "male",
+        "birth_year": 1980,
+        "level": "village",
+        "unit_id": commune_of("188").id,
+        "id_number": "020080555666",
+    }
 
     with pytest.raises(ValidationError) as raised:
         services.save_person(data, officer, confirmed=True)

@@ -11,8 +11,7 @@ from tests.people.test_validation import valid_form
 
 @pytest.fixture
 def two_districts():
-    mine = make_person(full_name="Nông Thị Lan", unit=commune_of("188"), id_number="020185777888",
-                       birth_year=1985)
+    mine = make_person(full_name="Nông Thị Lan", unit=commune_of("188"), id_number="020185777888", birth_year=1985)
     theirs = make_person(full_name="Nông Thị Lụa", unit=commune_of("183"))
     return mine, theirs
 
@@ -71,9 +70,17 @@ def test_edit_audit_keeps_only_what_changed(client, auth):
     organiser = make_user(Role.organiser)
     auth.login(organiser)
     person = make_person(full_name="Nông Văn Tài", position="Trưởng thôn")
-    form = valid_form(full_name="Nông Văn Tài", gender="male", birth_date="04/03/1985", phone="",
-                      position="Bí thư chi bộ", workplace="", ethnicity_id=str(person.ethnicity_id),
-                      category_id=str(person.category_id), unit_id=str(person.unit_id))
+    form = valid_form(
+        full_name="Nông Văn Tài",
+        gender="male",
+        birth_date="04/03/1985",
+        phone="",
+        position="Bí thư chi bộ",
+        workplace="",
+        ethnicity_id=str(person.ethnicity_id),
+        category_id=str(person.category_id),
+        unit_id=str(person.unit_id),
+    )
 
     assert client.post(f"/people/{person.id}/edit", data=form).status_code == 302
 
@@ -82,8 +89,10 @@ def test_edit_audit_keeps_only_what_changed(client, auth):
     assert entry.after == {"position": "Bí thư chi bộ"}
 
 
-@pytest.mark.parametrize(("role", "sees_full_id"), [
-    (Role.admin, True), (Role.organiser, True), (Role.district, True), (Role.finance, False), (Role.leader, False)])
+@pytest.mark.parametrize(
+    ("role", "sees_full_id"),
+    [(Role.admin, True), (Role.organiser, True), (Role.district, True), (Role.finance, False), (Role.leader, False)],
+)
 def test_citizen_id_is_masked_for_roles_that_do_not_need_it(client, auth, api, role, sees_full_id, two_districts):
     mine, _ = two_districts
     user = make_user(role)

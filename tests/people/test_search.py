@@ -28,17 +28,33 @@ def test_list_is_in_vietnamese_order_by_given_name(auth, client):
 
 
 def test_order_holds_in_the_database_itself(app_ctx):
-    from app.people.services import PeopleFilter, search
     from app.extensions import db
+    from app.people.services import PeopleFilter, search
 
     user = make_user(Role.organiser)
-    names = ["Nguyễn Văn Bình", "Hoàng Thị An", "Lê Thị Đào", "Bế Văn Dũng", "Trần Văn An", "Vi Thị Ánh",
-             "Lương Văn Ân", "Hà Thị Ăn"]
+    names = [
+        "Nguyễn Văn Bình",
+        "Hoàng Thị An",
+        "Lê Thị Đào",
+        "Bế Văn Dũng",
+        "Trần Văn An",
+        "Vi Thị Ánh",
+        "Lương Văn Ân",
+        "Hà Thị Ăn",
+    ]
     for name in names:
         make_person(full_name=name)
     found = [p.full_name for p in db.session.scalars(search(user, PeopleFilter()))]
-    assert found == ["Hoàng Thị An", "Trần Văn An", "Vi Thị Ánh", "Hà Thị Ăn", "Lương Văn Ân", "Nguyễn Văn Bình",
-                     "Bế Văn Dũng", "Lê Thị Đào"]
+    assert found == [
+        "Hoàng Thị An",
+        "Trần Văn An",
+        "Vi Thị Ánh",
+        "Hà Thị Ăn",
+        "Lương Văn Ân",
+        "Nguyễn Văn Bình",
+        "Bế Văn Dũng",
+        "Lê Thị Đào",
+    ]
 
 
 def test_filters_by_gender_and_unit_include_units_below(auth, client):

@@ -53,31 +53,54 @@ def admin(auth):
 
 
 def test_admin_adds_a_topic_and_it_is_audited(client, admin):
-    response = client.post("/reference/topics/new", data={"code": "digital_skills", "name": "Kỹ năng số",
-                                                           "name_en": "Digital skills", "sort_order": "150", "active": "y"})
+    response = client.post(
+        "/reference/topics/new",
+        data={
+            "code": "digital_skills",
+            "name": "Kỹ năng số",
+            "name_en": "Digital skills",
+            "sort_order": "150",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     topic = db.session.scalar(select(TrainingTopic).where(TrainingTopic.code == "digital_skills"))
     assert topic.name == "Kỹ năng số"
-    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "training_topics.create")) == 1
+    assert (
+        db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "training_topics.create")) == 1
+    )
 
 
 def test_renaming_an_organisation_is_an_edit_of_data(client, admin):
     org = db.session.scalar(select(Organisation).where(Organisation.code == "SLDTBXH-LS"))
-    form = {"code": org.code, "name": "Sở Nội vụ tỉnh Lạng Sơn", "short_name": "SNV", "parent_id": str(org.parent_id),
-            "place_name": "Lạng Sơn", "valid_from": "01/03/2025", "valid_to": ""}
+    form = {
+        "code": org.code,
+        "name": "Sở Nội vụ tỉnh Lạng Sơn",
+        "short_name": "SNV",
+        "parent_id": str(org.parent_id),
+        "place_name": "Lạng Sơn",
+        "valid_from": "01/03/2025",
+        "valid_to": "",
+    }
     assert client.post(f"/reference/organisations/{org.id}/edit", data=form).status_code == 302
     db.session.refresh(org)
     assert (org.name, org.short_name) == ("Sở Nội vụ tỉnh Lạng Sơn", "SNV")
 
 
-@pytest.mark.parametrize(("kind", "form", "message"), [
-    ("topics", {"code": "employment", "name": "Trùng mã"}, "Mã này đã tồn tại."),
-    ("topics", {"code": "có dấu", "name": "X"}, "Mã chỉ gồm chữ không dấu"),
-    ("topics", {"code": "ok", "name": "X", "sort_order": "abc"}, "Nhập một số nguyên."),
-    ("ethnicities", {"code": "7", "name": "X"}, "Mã gồm 2 chữ số."),
-    ("signatories", {"full_name": "A", "title": "B", "valid_from": "01/01/2024", "valid_to": "01/01/2023"},
-     "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."),
-])
+@pytest.mark.parametrize(
+    ("kind", "form", "message"),
+    [
+        ("topics", {"code": "employment", "name": "Trùng mã"}, "Mã này đã tồn tại."),
+        ("topics", {"code": "có dấu", "name": "X"}, "Mã chỉ gồm chữ không dấu"),
+        ("topics", {"code": "ok", "name": "X", "sort_order": "abc"}, "Nhập một số nguyên."),
+        ("ethnicities", {"code": "7", "name": "X"}, "Mã gồm 2 chữ số."),
+        (
+            "signatories",
+            {"full_name": "A", "title": "B", "valid_from": "01/01/2024", "valid_to": "01/01/2023"},
+            "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.",
+        ),
+    ],
+)
 def test_bad_reference_data_is_refused(client, admin, kind, form, message):
     page = client.post(f"/reference/{kind}/new", data=form).get_data(as_text=True)
     assert message in page
