@@ -23,7 +23,14 @@ from app.geo.models import AdminUnit, UnitLevel  # noqa: E402
 from app.people.models import Person  # noqa: E402
 from app.people.services import PeopleFilter, search  # noqa: E402
 from app.reference.services import load_reference_data  # noqa: E402
-from tests.conftest import build_test_app, postgres_unavailable_reason, postgres_url, reset_postgres, upgrade_to_head  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    build_test_app,
+    drop_postgres_schema,
+    postgres_unavailable_reason,
+    postgres_url,
+    private_postgres_schema,
+    upgrade_to_head,
+)
 
 
 def fill(count: int, rng: random.Random) -> None:
@@ -89,10 +96,13 @@ def main():
         upgrade_to_head(app)
         measure(app, sizes, "SQLite")
         if postgres_unavailable_reason() is None:
-            reset_postgres(postgres_url())
-            app = build_test_app(postgres_url(), Path(tmp))
+            schema = "bench_people_search"
+            app = build_test_app(private_postgres_schema(postgres_url(), schema), Path(tmp))
             upgrade_to_head(app)
             measure(app, sizes, "PostgreSQL")
+            with app.app_context():
+                db.engine.dispose()
+            drop_postgres_schema(postgres_url(), schema)
 
 
 if __name__ == "__main__":

@@ -42,12 +42,26 @@ def skip_or_fail(reason: str, required_env: str) -> None:
     pytest.skip(reason)
 
 
-def reset_postgres(url: str) -> None:
+def private_postgres_schema(url: str, name: str) -> str:
+    """Create an empty schema ``name`` and return a URL whose connections use only it.
+
+    Each test session (and each benchmark) works in its own schema, so two runs against one
+    server never see or drop each other's tables, and ``public`` is left alone.
+    """
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{name}"
+
+
+def drop_postgres_schema(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def upgrade_to_head(app) -> None:
@@ -97,8 +111,8 @@ def app(request, tmp_path_factory):
         reason = postgres_unavailable_reason()
         if reason:
             skip_or_fail(reason, "REQUIRE_POSTGRES")
-        reset_postgres(postgres_url())
-        url = postgres_url()
+        schema = f"test_{os.getpid()}"
+        url = private_postgres_schema(postgres_url(), schema)
     else:
         url = f"sqlite:///{instance / 'test.db'}"
     application = build_test_app(url, instance)
@@ -109,6 +123,8 @@ def app(request, tmp_path_factory):
     yield application
     with application.app_context():
         db.engine.dispose()
+    if request.param == "postgresql":
+        drop_postgres_schema(postgres_url(), schema)
 
 
 class ConnectionBoundSession(FlaskSQLAlchemySession):

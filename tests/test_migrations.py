@@ -1,5 +1,7 @@
 """The schema comes only from Alembic: one head, and upgrading an empty database gives the models."""
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -46,7 +48,7 @@ def test_upgrading_an_empty_postgresql_database_gives_the_models_schema(tmp_path
     import psycopg
 
     base = postgres_url()
-    name = "dat7_migration_check"
+    name = f"dat7_migration_check_{os.getpid()}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')

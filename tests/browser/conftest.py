@@ -37,7 +37,7 @@ def _database_for(app, tmp_path):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         import psycopg
 
-        name = "dat7_browser"
+        name = f"dat7_browser_{os.getpid()}"
         with psycopg.connect(postgres_url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -62,6 +62,11 @@ def live_server(app, tmp_path_factory):
     server.shutdown()
     with served.app_context():
         db.engine.dispose()
+    if served.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(postgres_url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "dat7_browser_{os.getpid()}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
