@@ -1,7 +1,5 @@
 """Sign in and out, own password, user administration and the audit log."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -12,21 +10,12 @@ from app.audit.models import AuditEntry
 from app.auth import services
 from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
 from app.auth.models import Role, User
+from app.core.redirects import safe_next
 from app.extensions import db, limiter
 from app.geo.services import unit_choices
 from app.permissions import public, require
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths are followed after sign-in: no scheme, no host, no '//' or '\\' tricks."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("core.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return url_for("core.home")
-    return target
 
 
 def _login_limit():

@@ -1,12 +1,14 @@
 """Home page, language switch and health check."""
 
 from flask import Blueprint, current_app, redirect, render_template, request
-from sqlalchemy import func, select, text
+from flask_login import current_user
+from sqlalchemy import text
 
-from app.auth.views import safe_next
+from app.core.redirects import safe_next
 from app.extensions import db
-from app.people.models import Gender, Person
-from app.permissions import public, require, restrict_to_scope
+from app.people.models import Gender
+from app.people.services import PeopleFilter, counts_by_gender, search
+from app.permissions import public, require
 
 bp = Blueprint("core", __name__)
 
@@ -15,11 +17,9 @@ bp = Blueprint("core", __name__)
 @require("home.view")
 def home():
     """Home: what the user can do and a few figures within their scope."""
-    people = restrict_to_scope(select(func.count(Person.id)), Person.unit_id)
-    women = people.where(Person.gender == Gender.female)
-    return render_template(
-        "core/home.html", people_count=db.session.scalar(people), women_count=db.session.scalar(women)
-    )
+    counts = counts_by_gender(search(current_user, PeopleFilter()))
+    total = sum(counts.values())
+    return render_template("core/home.html", people_count=total, women_count=counts.get(Gender.female, 0))
 
 
 @bp.route("/lang", methods=["POST"])

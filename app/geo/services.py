@@ -111,7 +111,7 @@ def list_units(
     if on is not None:
         query = valid_on(query, on)
     if q:
-        query = query.where(AdminUnit.name.ilike(f"%{nfc(q)}%") | AdminUnit.code.startswith(q.strip()))
+        query = query.where(AdminUnit.name.icontains(nfc(q), autoescape=True) | AdminUnit.code.startswith(q.strip()))
     return query.order_by(AdminUnit.level, AdminUnit.code, AdminUnit.valid_from)
 
 

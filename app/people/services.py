@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from app.audit import services as audit
 from app.core.i18n import lazy_gettext as _l
@@ -285,9 +285,7 @@ def _text_condition(q: str, user):
 
 
 def counts_by_gender(query) -> dict[Gender, int]:
-    """How many women and men a people query holds (for the list header)."""
-    from sqlalchemy import func
-
+    """How many women and men a people query holds (list header, home page)."""
     sub = query.order_by(None).subquery()
     rows = db.session.execute(select(sub.c.gender, func.count()).group_by(sub.c.gender))
     return {Gender(g) if not isinstance(g, Gender) else g: n for g, n in rows}
