@@ -16,6 +16,7 @@ ERROR_CODES = [
     "validation_error",
     "invalid_person",
     "duplicate_id_number",
+    "merged_record",
     "rate_limited",
     "server_error",
 ]
@@ -66,6 +67,12 @@ PERSON_PROPERTIES = {
     "category": {"type": "string", "nullable": True, "description": "participant category code, see /categories"},
     "position": {"type": "string", "nullable": True, "maxLength": 120},
     "workplace": {"type": "string", "nullable": True, "maxLength": 200},
+    "merged_into_id": {
+        "type": "integer",
+        "nullable": True,
+        "readOnly": True,
+        "description": "set when this record was merged into another (a duplicate); lists leave it out",
+    },
 }
 
 

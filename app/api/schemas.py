@@ -56,4 +56,5 @@ def person(p) -> dict:
         "category": p.category.code if p.category else None,
         "position": p.position,
         "workplace": p.workplace,
+        "merged_into_id": p.merged_into_id,
     }

@@ -2,9 +2,10 @@
 
 import re
 
-from wtforms import BooleanField, RadioField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, ValidationError
+from wtforms.validators import DataRequired
 
-from app.core.forms import BaseForm, VNDateField, optional_int
+from app.core.forms import BaseForm, IntField, VNDateField, optional_int
 from app.core.i18n import lazy_gettext as _l
 from app.geo.models import LEVEL_LABELS, UnitLevel
 from app.people.models import GENDER_LABELS, Gender
@@ -51,3 +52,10 @@ class PersonForm(BaseForm):
             "workplace": self.workplace.data,
             "unit_id": self.unit_id.data,
         }
+
+
+class MergeForm(BaseForm):
+    """Which record of a duplicate group to keep; the others are merged into it."""
+
+    keep_id = IntField(validators=[DataRequired(_l("Chọn hồ sơ giữ lại."))])
+    person_ids = SelectMultipleField(coerce=optional_int, validate_choice=False)

@@ -49,10 +49,14 @@ class Person(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A record found to be the same person as another is merged into it, never deleted,
+    # so that history (and anything that pointed at it) can still be traced.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
 
     ethnicity: Mapped[Ethnicity | None] = relationship()
     category: Mapped[ParticipantCategory | None] = relationship()
     unit: Mapped[AdminUnit] = relationship()
+    merged_into: Mapped["Person | None"] = relationship(remote_side=[id])
 
     __table_args__ = (db.Index("ix_people_unit_sort", "unit_id", "sort_key"),)
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select, tuple_
 
 from app.audit import services as audit
 from app.core.i18n import lazy_gettext as _l
@@ -191,7 +191,7 @@ def look_alikes(data: dict, exclude: Person | None = None) -> list[Person]:
     conditions = [and_(Person.search_name == fold(data["full_name"]), same_birth, Person.unit_id == data["unit_id"])]
     if data.get("phone"):
         conditions.append(and_(Person.phone == data["phone"], Person.search_name == fold(data["full_name"])))
-    query = select(Person).where(or_(*conditions))
+    query = select(Person).where(or_(*conditions), Person.merged_into_id.is_(None))
     if exclude is not None and exclude.id is not None:
         query = query.where(Person.id != exclude.id)
     return list(db.session.scalars(query.limit(20)))
@@ -230,6 +230,8 @@ def save_person(data: dict, user, person: Person | None = None, *, confirmed: bo
     :raises ValidationError: bad data, an ID number already registered, or a unit out of scope.
     :raises PossibleDuplicate: warnings or look-alikes exist and ``confirmed`` is False.
     """
+    if person is not None and person.merged_into_id is not None:
+        raise ConflictError("merged_record", _l("Hồ sơ này đã được gộp vào hồ sơ khác; hãy sửa hồ sơ còn lại."))
     cleaned, result = review(data, user, person)
     if result.needs_confirmation and not confirmed:
         raise PossibleDuplicate(result.candidates, result.hidden, result.warnings)
@@ -253,7 +255,7 @@ def search(user, filters: PeopleFilter):
     ``q`` matches the start of name words without diacritics ("huong" finds "Hường"), and
     matches phone numbers and, for roles that may see them, citizen ID numbers.
     """
-    query = restrict_to_scope(select(Person), Person.unit_id, user)
+    query = restrict_to_scope(select(Person).where(Person.merged_into_id.is_(None)), Person.unit_id, user)
     if filters.q:
         query = query.where(_text_condition(filters.q, user))
     if filters.unit_id:
@@ -289,3 +291,78 @@ def counts_by_gender(query) -> dict[Gender, int]:
     sub = query.order_by(None).subquery()
     rows = db.session.execute(select(sub.c.gender, func.count()).group_by(sub.c.gender))
     return {Gender(g) if not isinstance(g, Gender) else g: n for g, n in rows}
+
+
+# -- de-duplication -------------------------------------------------------------------
+
+# Later domains (registration, attendance, ...) append callables ``hook(keep, removed)`` that
+# move what they hold from the removed record to the kept one, inside the same transaction.
+MERGE_HOOKS: list = []
+MERGE_FILLS = ("birth_date", "birth_year", "ethnicity_id", "phone", "category_id", "position", "workplace")
+
+
+def duplicate_groups(user) -> list[list[Person]]:
+    """Groups of registered people who are probably one person, within the user's scope:
+    same name, birth year and unit, or same name and phone."""
+    active = restrict_to_scope(select(Person).where(Person.merged_into_id.is_(None)), Person.unit_id, user)
+    keys = [(Person.search_name, Person.birth_year, Person.unit_id), (Person.search_name, Person.phone)]
+    by_id: dict[int, Person] = {}
+    parent: dict[int, int] = {}
+
+    def root(pid):
+        while parent[pid] != pid:
+            pid = parent[pid]
+        return pid
+
+    for columns in keys:
+        grouped = active.with_only_columns(*columns).where(*(c.is_not(None) for c in columns))
+        grouped = grouped.group_by(*columns).having(func.count() > 1)
+        members: dict[tuple, list[Person]] = {}
+        for person in db.session.scalars(active.where(tuple_(*columns).in_(grouped))):
+            by_id[person.id] = person
+            parent.setdefault(person.id, person.id)
+            members.setdefault(tuple(getattr(person, c.key) for c in columns), []).append(person)
+        for group in members.values():  # join overlapping groups (union-find)
+            for other in group[1:]:
+                parent[root(other.id)] = root(group[0].id)
+    groups: dict[int, list[Person]] = {}
+    for pid, person in by_id.items():
+        groups.setdefault(root(pid), []).append(person)
+    return sorted((sorted(g, key=lambda p: p.id) for g in groups.values()), key=lambda g: g[0].sort_key)
+
+
+def merge(keep_id: int, remove_ids: list[int], user) -> Person:
+    """Merge the records ``remove_ids`` into ``keep_id``: empty fields of the kept record are
+    filled from the others, which stay (hidden) with a pointer to the kept one.
+
+    :raises ValidationError: nothing to merge, a record outside the user's scope or already merged.
+    :raises ConflictError: two different citizen IDs (two different people).
+    """
+    keep = db.session.get(Person, keep_id)
+    removes = [db.session.get(Person, pid) for pid in dict.fromkeys(remove_ids) if pid != keep_id]
+    records = [keep, *removes]
+    if not removes or any(p is None or not can("people.edit", p, user) or p.merged_into_id for p in records):
+        raise ValidationError("invalid_merge", _l("Chọn một hồ sơ giữ lại và ít nhất một hồ sơ khác để gộp."))
+    ids = {p.id_number for p in records if p.id_number}
+    if len(ids) > 1:
+        raise ConflictError(
+            "conflicting_id_numbers", _l("Các hồ sơ có số định danh khác nhau: đây không phải cùng một người.")
+        )
+    before = audit.snapshot(keep, FIELDS)
+    for removed in removes:
+        for field_name in MERGE_FILLS:
+            if getattr(keep, field_name) is None and getattr(removed, field_name) is not None:
+                setattr(keep, field_name, getattr(removed, field_name))
+        if removed.id_number and not keep.id_number:
+            keep_id_number, removed.id_number = removed.id_number, None
+            db.session.flush()  # the number is unique: free it before giving it to the kept record
+            keep.id_number = keep_id_number
+        removed.merged_into_id = keep.id
+        for earlier in db.session.scalars(select(Person).where(Person.merged_into_id == removed.id)):
+            earlier.merged_into_id = keep.id
+        for hook in MERGE_HOOKS:
+            hook(keep, removed)
+    db.session.flush()
+    after = {**audit.snapshot(keep, FIELDS), "merged_ids": [p.id for p in removes]}
+    audit.record("person.merge", keep, before=before, after=after)
+    return keep

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.geo.models import UnitLevel
 from app.geo.services import unit_choices
 from app.people import services
-from app.people.forms import PersonForm
+from app.people.forms import MergeForm, PersonForm
 from app.people.models import Gender, Person
 from app.people.services import PeopleFilter, PossibleDuplicate
 from app.permissions import can, get_in_scope_or_404, require, scope_unit_ids
@@ -117,6 +117,30 @@ def _edit(form: PersonForm, person: Person | None):
                 flash(_("Đã lưu thông tin của %(name)s.", name=saved.full_name), "success")
                 return redirect(url_for("people.person_detail", person_id=saved.id))
     return render_template("people/person_form.html", form=form, person=person, review=review)
+
+
+@bp.route("/duplicates")
+@require("people.edit")
+def duplicate_list():
+    """Groups of records that are probably the same person."""
+    return render_template("people/duplicate_list.html", groups=services.duplicate_groups(current_user))
+
+
+@bp.route("/merge", methods=["POST"])
+@require("people.edit")
+def person_merge():
+    """Merge records into the one chosen to keep."""
+    form = MergeForm()
+    if form.validate_on_submit():
+        kept = form.submit(
+            lambda: services.merge(form.keep_id.data, [i for i in form.person_ids.data if i], current_user)
+        )
+        if kept is not None:
+            flash(_("Đã gộp hồ sơ vào %(name)s.", name=kept.full_name), "success")
+            return redirect(url_for("people.person_detail", person_id=kept.id))
+    for error in form.form_errors or [_("Chọn một hồ sơ giữ lại và ít nhất một hồ sơ khác để gộp.")]:
+        flash(error, "error")
+    return redirect(url_for("people.duplicate_list"))
 
 
 EXPORT_HEADER = [

@@ -1,6 +1,7 @@
 """Login rate limits live in Redis when REDIS_URL is set, so every app server counts together."""
 
 import os
+import uuid
 
 import pytest
 
@@ -19,19 +20,15 @@ def redis_client():
         client.ping()
     except redis.RedisError as error:
         skip_or_fail(f"Redis not reachable at {REDIS_URL}: {error}", "REQUIRE_REDIS")
-    client.flushdb()
-    yield client
-    client.flushdb()
+    return client
 
 
 @pytest.mark.no_transaction
 def test_two_app_servers_share_one_login_limit(app, redis_client, tmp_path):
+    # A prefix of this run's own: other runs may use the same Redis at the same time.
+    prefix = f"dat7-test-{uuid.uuid4().hex}"
+    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT": "4 per minute", "RATELIMIT_KEY_PREFIX": prefix}
     database = app.config["SQLALCHEMY_DATABASE_URI"]
-    settings = {
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
-        "LOGIN_RATE_LIMIT": "4 per minute",
-        "RATELIMIT_KEY_PREFIX": f"test-{os.getpid()}",
-    }
     first = build_test_app(database, tmp_path / "one", **settings)
     second = build_test_app(database, tmp_path / "two", **settings)
     attempt = {"username": "nobody", "password": "not-the-password"}
@@ -40,7 +37,10 @@ def test_two_app_servers_share_one_login_limit(app, redis_client, tmp_path):
             server.test_client().post("/login", data=attempt).status_code
             for server in (first, second, first, second, first)
         ]
+        stored = list(redis_client.scan_iter(f"*{prefix}*"))
     finally:
         limiter.init_app(app)  # the limiter is process-wide: give it back the suite's storage
+        for key in redis_client.scan_iter(f"*{prefix}*"):
+            redis_client.delete(key)
     assert statuses == [200, 200, 200, 200, 429]
-    assert redis_client.dbsize() > 0, "the counts must live in Redis, not in process memory"
+    assert stored, "the counts must live in Redis, not in process memory"
