@@ -54,7 +54,6 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "dat7")
     limiter.init_app(app)
 
     from app.auth.loaders import init_login

@@ -94,6 +94,7 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         "LANGUAGES": ("vi", "en"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATE_LIMIT_NAMESPACE": env.get("RATE_LIMIT_NAMESPACE", "dat7"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "API_TOKEN_LIFETIME": timedelta(hours=int(env.get("API_TOKEN_HOURS", "12"))),
         "PER_PAGE": 50,

@@ -30,7 +30,17 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def rate_limit_key() -> str:
+    """Client address within this deployment's namespace, so several deployments (staging,
+    production) or test runs can share one Redis without counting each other's requests."""
+    from flask import current_app
+
+    return f"{current_app.config['RATE_LIMIT_NAMESPACE']}/{get_remote_address()}"
+
+
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])
 
 
 def select_locale() -> str:

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from app.extensions import limiter
-from tests.conftest import build_test_app, skip_or_fail
+from tests.conftest import build_test_app, skip_or_fail, upgrade_to_head
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -27,10 +27,11 @@ def redis_client():
 def test_two_app_servers_share_one_login_limit(app, redis_client, tmp_path):
     # A prefix of this run's own: other runs may use the same Redis at the same time.
     prefix = f"dat7-test-{uuid.uuid4().hex}"
-    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT": "4 per minute", "RATELIMIT_KEY_PREFIX": prefix}
-    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT": "4 per minute", "RATE_LIMIT_NAMESPACE": prefix}
+    database = f"sqlite:///{tmp_path / 'shared.db'}"  # its own: failed logins are audited and committed
     first = build_test_app(database, tmp_path / "one", **settings)
     second = build_test_app(database, tmp_path / "two", **settings)
+    upgrade_to_head(first)
     attempt = {"username": "nobody", "password": "not-the-password"}
     try:
         statuses = [
