@@ -51,6 +51,11 @@ def can(permission: str, obj=None, user=None) -> bool:
     return obj is None or in_scope(user, obj)
 
 
+def shown_id_number(person, user=None) -> str | None:
+    """The citizen ID as this user may see it: whole for those who register people, else masked."""
+    return person.id_number if can("people.view_id_number", person, user) else person.masked_id_number
+
+
 # -- scope ----------------------------------------------------------------------------
 
 
@@ -128,4 +133,4 @@ def declared_permission(app, endpoint: str) -> str | None:
 
 
 def template_helpers() -> dict:
-    return {"can": can, "Role": Role}
+    return {"can": can, "Role": Role, "shown_id_number": shown_id_number}

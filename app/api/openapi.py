@@ -42,7 +42,7 @@ def _json(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERRORS = {str(s): {"$ref": "#/components/responses/Error"} for s in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS = {str(s): {"$ref": "#/components/responses/Error"} for s in (400, 401, 403, 404, 409, 413, 422, 429, 500)}
 PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
@@ -99,6 +99,26 @@ def build_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {"Error": _json(_ref("Error"), "Error")},
             "schemas": {
+                "PossibleDuplicate": {
+                    "description": "409 possible_duplicate: the error object also carries what to check; "
+                    "send the same request with confirm=true to save anyway",
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string", "enum": ["possible_duplicate"]},
+                                "message": {"type": "string"},
+                                "duplicates": {"type": "array", "items": _ref("Person")},
+                                "hidden_duplicates": {
+                                    "type": "integer",
+                                    "description": "look-alikes outside the caller's scope (counted, not shown)",
+                                },
+                                "warnings": {"type": "array", "items": {"type": "string"}},
+                            },
+                        }
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "properties": {
@@ -208,9 +228,7 @@ def build_document() -> dict:
                 "get": {
                     "summary": "Ethnic groups",
                     "responses": {
-                        "200": _json(
-                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Ethnicity")}}}
-                        ),
+                        "200": _json(_list_of("Ethnicity")),
                         **ERRORS,
                     },
                 }
@@ -219,9 +237,7 @@ def build_document() -> dict:
                 "get": {
                     "summary": "Participant categories",
                     "responses": {
-                        "200": _json(
-                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Named")}}}
-                        ),
+                        "200": _json(_list_of("Named")),
                         **ERRORS,
                     },
                 }
@@ -230,9 +246,7 @@ def build_document() -> dict:
                 "get": {
                     "summary": "Training topics",
                     "responses": {
-                        "200": _json(
-                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Named")}}}
-                        ),
+                        "200": _json(_list_of("Named")),
                         **ERRORS,
                     },
                 }
@@ -255,7 +269,11 @@ def build_document() -> dict:
                 "post": {
                     "summary": "Register a person",
                     "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
-                    "responses": {"201": _json(_ref("Person")), **ERRORS},
+                    "responses": {
+                        "201": _json(_ref("Person")),
+                        **ERRORS,
+                        "409": _json(_ref("PossibleDuplicate"), "Possible duplicate (or another conflict)"),
+                    },
                 },
             },
             "/people/{person_id}": {
@@ -268,7 +286,11 @@ def build_document() -> dict:
                     "summary": "Change some fields of a person",
                     "parameters": [PERSON_ID],
                     "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
-                    "responses": {"200": _json(_ref("Person")), **ERRORS},
+                    "responses": {
+                        "200": _json(_ref("Person")),
+                        **ERRORS,
+                        "409": _json(_ref("PossibleDuplicate"), "Possible duplicate (or another conflict)"),
+                    },
                 },
             },
             "/openapi.json": {

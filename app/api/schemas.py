@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from app.permissions import can
+from app.permissions import shown_id_number
 
 
 def utc_iso(value: datetime) -> str:
@@ -49,7 +49,7 @@ def person(p) -> dict:
         "birth_date": _iso(p.birth_date),
         "birth_year": p.year_of_birth,
         "ethnicity_code": p.ethnicity.code if p.ethnicity else None,
-        "id_number": p.id_number if can("people.view_id_number") else p.masked_id_number,
+        "id_number": shown_id_number(p),
         "phone": p.phone,
         "unit_id": p.unit_id,
         "level": p.level.value,

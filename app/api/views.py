@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.api import schemas
 from app.api.openapi import build_document
+from app.audit import services as audit
 from app.auth import services as auth_services
 from app.core.i18n import lazy_gettext as _l
 from app.errors import DomainError, ValidationError, json_error
@@ -46,10 +47,10 @@ def _body() -> dict:
     return data
 
 
-def _paginate(query, serialise):
+def _paginate(query, serialise, default_per_page: int = 50):
     try:
         page = max(int(request.args.get("page", 1)), 1)
-        per_page = min(max(int(request.args.get("per_page", 50)), 1), MAX_PER_PAGE)
+        per_page = min(max(int(request.args.get("per_page", default_per_page)), 1), MAX_PER_PAGE)
     except ValueError:
         raise DomainError("invalid_pagination", _l("page và per_page phải là số nguyên."), status=400) from None
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -78,6 +79,7 @@ def token_create():
     body = _body()
     user = auth_services.authenticate(str(body.get("username") or ""), str(body.get("password") or ""))
     if user is None:
+        audit.record("auth.login_failed", object_type="users", after={"username": str(body.get("username"))[:60]})
         db.session.commit()
         return json_error(401, "invalid_credentials", _l("Tên đăng nhập hoặc mật khẩu không đúng."))
     raw, token = auth_services.issue_token(user, current_app.config["API_TOKEN_LIFETIME"])
@@ -124,21 +126,21 @@ def unit_list():
 @require("reference.view")
 def ethnicity_list():
     """The ethnic groups with their codes."""
-    return jsonify({"items": [schemas.ethnicity(e) for e in reference.ethnicities()]})
+    return _paginate(reference.ethnicities_query(), schemas.ethnicity, default_per_page=MAX_PER_PAGE)
 
 
 @bp.route("/categories")
 @require("reference.view")
 def category_list():
     """Participant categories."""
-    return jsonify({"items": [schemas.named(c) for c in reference.categories()]})
+    return _paginate(reference.categories_query(), schemas.named, default_per_page=MAX_PER_PAGE)
 
 
 @bp.route("/topics")
 @require("reference.view")
 def topic_list():
     """Training topics."""
-    return jsonify({"items": [schemas.named(t) for t in reference.topics()]})
+    return _paginate(reference.topics_query(), schemas.named, default_per_page=MAX_PER_PAGE)
 
 
 # -- people ---------------------------------------------------------------------------
@@ -178,7 +180,14 @@ def person_update(person_id):
 
 
 def _save_person(person: Person | None, body: dict):
-    data = _person_data(body, person)
+    data, errors = _person_data(body, person)
+    if errors:
+        # Report every faulty field at once: the service's checks run on what could be read.
+        try:
+            people.clean(data, current_user)
+        except ValidationError as error:
+            errors = {**_api_fields(error.fields), **errors}
+        raise ValidationError("invalid_person", _l("Thông tin chưa hợp lệ."), errors)
     try:
         saved = people.save_person(data, current_user, person, confirmed=body.get("confirm") is True)
     except PossibleDuplicate as duplicate:
@@ -191,14 +200,21 @@ def _save_person(person: Person | None, body: dict):
         return jsonify(payload), status
     except DomainError as error:
         db.session.rollback()
-        error.fields = {API_FIELD_NAMES.get(k, k): v for k, v in error.fields.items()}
+        error.fields = _api_fields(error.fields)
         raise
     db.session.commit()
     return jsonify(schemas.person(saved)), 201 if person is None else 200
 
 
-def _person_data(body: dict, person: Person | None) -> dict:
-    """Translate API field names and codes into the service's plain data; PATCH keeps the rest."""
+def _api_fields(fields: dict) -> dict:
+    return {API_FIELD_NAMES.get(k, k): v for k, v in fields.items()}
+
+
+def _person_data(body: dict, person: Person | None) -> tuple[dict, dict]:
+    """Translate API field names and codes into the service's plain data; PATCH keeps the rest.
+
+    :return: (data, errors of type and code that the service cannot see).
+    """
     errors: dict = {}
     data = {key: getattr(person, key) for key in people.FIELDS} if person is not None else {}
     for key in ("full_name", "id_number", "phone", "position", "workplace", "gender", "level"):
@@ -206,6 +222,7 @@ def _person_data(body: dict, person: Person | None) -> dict:
             value = body[key]
             if value is not None and not isinstance(value, str):
                 errors[key] = _l("Giá trị phải là chuỗi ký tự.")
+                value = None
             data[key] = value
     for key in ("unit_id", "birth_year"):
         if key in body:
@@ -216,6 +233,8 @@ def _person_data(body: dict, person: Person | None) -> dict:
             data[key] = value
     if "birth_date" in body:
         data["birth_date"] = _iso_date(body["birth_date"], "birth_date", errors)
+    elif "birth_year" in body:
+        data["birth_date"] = None  # a year given alone replaces a date it contradicts
     if "ethnicity_code" in body:
         data["ethnicity_id"] = _id_for_code(
             Ethnicity, body["ethnicity_code"], "ethnicity_code", errors, _l("Mã dân tộc không có trong danh mục.")
@@ -224,9 +243,7 @@ def _person_data(body: dict, person: Person | None) -> dict:
         data["category_id"] = _id_for_code(
             ParticipantCategory, body["category"], "category", errors, _l("Mã đối tượng không có trong danh mục.")
         )
-    if errors:
-        raise ValidationError("invalid_person", _l("Thông tin chưa hợp lệ."), errors)
-    return data
+    return data, errors
 
 
 def _id_for_code(model, code, field, errors, message):

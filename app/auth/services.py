@@ -14,6 +14,7 @@ from app.core.text import nfc
 from app.core.time import utcnow
 from app.errors import DomainError, ValidationError
 from app.extensions import db
+from app.geo.models import AdminUnit
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
@@ -56,6 +57,8 @@ def _check_user_data(data: dict, user: User | None) -> dict:
             errors["username"] = _l("Tên đăng nhập này đã có người dùng.")
     if data.get("role") is Role.district and not data.get("unit_id"):
         errors["unit_id"] = _l("Cán bộ địa phương phải được gán một đơn vị hành chính.")
+    elif data.get("unit_id") and db.session.get(AdminUnit, data["unit_id"]) is None:
+        errors["unit_id"] = _l("Đơn vị hành chính không tồn tại.")
     data["username"] = username
     return errors
 

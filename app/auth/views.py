@@ -55,8 +55,9 @@ def login():
 @public
 def logout():
     """Sign out."""
-    logout_user()
+    # Clear first: logout_user() leaves the flag that deletes the remember-me cookie.
     session.clear()
+    logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 

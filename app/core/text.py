@@ -4,11 +4,12 @@ import re
 import unicodedata
 
 # Vietnamese alphabet order: ă and â follow a, đ follows d, ê follows e, ô and ơ follow o,
-# ư follows u. Tones (sắc, huyền, hỏi, ngã, nặng) only break ties, as in printed lists.
+# ư follows u. Tones only break ties, in dictionary (and CLDR) order: no mark, huyền, hỏi,
+# ngã, sắc, nặng — a à ả ã á ạ.
 ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 LETTER_RANK = {letter: index + 11 for index, letter in enumerate(ALPHABET)}
 DIGIT_RANK = {str(d): d + 1 for d in range(10)}  # digits sort before letters
-TONE_MARKS = {"\u0301": 1, "\u0300": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}  # sắc huyền hỏi ngã nặng
+TONE_MARKS = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
 LETTER_MARKS = {
     ("a", "\u0306"): "ă",
     ("a", "\u0302"): "â",

@@ -4,14 +4,14 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union_all
 
 from app.audit import services as audit
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.errors import ValidationError
 from app.extensions import db
-from app.geo.models import AdminUnit, UnitKind, UnitLevel
+from app.geo.models import AdminUnit, UnitKind, UnitLevel, unit_successors
 
 DATA_FILE = Path(__file__).parent / "data" / "units_lang_son.csv"
 AUDITED_FIELDS = ("code", "name", "kind", "level", "parent_id", "valid_from", "valid_to", "note")
@@ -93,9 +93,22 @@ def _link_successors(rows, units_by_key) -> None:
 
 
 def descendant_unit_ids(unit_id: int) -> set[int]:
-    """The unit and every unit under it (recursive query; works on SQLite and PostgreSQL)."""
+    """The unit, every unit under it, and the units that took over from any of them.
+
+    Following successors keeps a district officer's reach across a reorganisation: the
+    communes of Huyện Lộc Bình became new communes under the province on 01/07/2025, and the
+    people registered there since are still the officer's. Predecessors are not followed, so
+    the reach never widens back into other districts. (Recursive query; SQLite and PostgreSQL.)
+    """
+    edges = union_all(
+        select(AdminUnit.parent_id.label("source"), AdminUnit.id.label("target")).where(
+            AdminUnit.parent_id.is_not(None)
+        ),
+        select(unit_successors.c.predecessor_id, unit_successors.c.successor_id),
+    ).subquery("edges")
     tree = select(AdminUnit.id).where(AdminUnit.id == unit_id).cte("tree", recursive=True)
-    tree = tree.union_all(select(AdminUnit.id).where(AdminUnit.parent_id == tree.c.id))
+    # UNION, not UNION ALL: a unit reached twice (two merged communes) is walked once.
+    tree = tree.union(select(edges.c.target).join(tree, edges.c.source == tree.c.id))
     return set(db.session.scalars(select(tree.c.id)))
 
 
@@ -115,24 +128,28 @@ def list_units(
     return query.order_by(AdminUnit.level, AdminUnit.code, AdminUnit.valid_from)
 
 
-def unit_choices(allowed_ids: set[int] | None = None) -> list[tuple[int, str]]:
-    """(id, label) pairs for pick lists, communes grouped under their district; expired ones marked."""
+def unit_choices(allowed_ids: set[int] | None = None, on: date | None = None) -> list[tuple[int, str]]:
+    """(id, label) pairs for pick lists: units in force on ``on`` (today) first, as a tree, then
+    the ones that have ended, marked with their end date — old records still point at them."""
+    on = on or date.today()
     units = db.session.scalars(select(AdminUnit).order_by(AdminUnit.level, AdminUnit.code)).all()
     children: dict[int | None, list[AdminUnit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
     choices: list[tuple[int, str]] = []
 
-    def walk(parent_id, depth):
+    def walk(parent_id, depth, current: bool):
         for unit in children.get(parent_id, []):
-            if allowed_ids is None or unit.id in allowed_ids:
+            shown = unit.is_valid_on(on) is current and (allowed_ids is None or unit.id in allowed_ids)
+            if shown:
                 label = "\u2003" * depth + unit.name
-                if unit.valid_to is not None:
+                if unit.valid_to is not None and not current:
                     label += " " + str(_l("(đến %(d)s)", d=unit.valid_to.strftime("%d/%m/%Y")))
                 choices.append((unit.id, label))
-            walk(unit.id, depth + 1)
+            walk(unit.id, depth + 1 if shown else depth, current)
 
-    walk(None, 0)
+    walk(None, 0, current=True)
+    walk(None, 0, current=False)
     return choices
 
 

@@ -15,7 +15,8 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 
 DATA_DIR = Path(__file__).parent / "data"
-_MOBILE = re.compile(r"^0(3[2-9]|5[689]|7[06-9]|8[1-9]|9\d)\d{7}$")
+# Mobile prefixes of 2018 onward (REFERENCE.md §9; the 05x block also holds newer networks).
+_MOBILE = re.compile(r"^0(3[2-9]|5[2-9]|7[06-9]|8[1-9]|9\d)\d{7}$")
 _LANDLINE = re.compile(r"^02\d{9}$")
 
 

@@ -183,18 +183,30 @@ def _enum(enum_type, value, key, errors, message):
 
 
 def look_alikes(data: dict, exclude: Person | None = None) -> list[Person]:
-    """People who are probably the same person: same name and birth (date, else year) and commune,
-    or same phone and name."""
-    same_birth = (
-        (Person.birth_date == data["birth_date"]) if data["birth_date"] else (Person.birth_year == data["birth_year"])
-    )
-    conditions = [and_(Person.search_name == fold(data["full_name"]), same_birth, Person.unit_id == data["unit_id"])]
+    """People who are probably the same person: same name, same birth (the date, or the year
+    where either record has only a year) and the same commune or one it became or came from;
+    or same name and phone."""
+    if data["birth_date"]:
+        same_birth = or_(
+            Person.birth_date == data["birth_date"],
+            and_(Person.birth_date.is_(None), Person.birth_year == data["birth_date"].year),
+        )
+    else:
+        same_birth = Person.birth_year == data["birth_year"]
+    same_name = Person.search_name == fold(data["full_name"])
+    conditions = [and_(same_name, same_birth, Person.unit_id.in_(related_unit_ids(data["unit_id"])))]
     if data.get("phone"):
-        conditions.append(and_(Person.phone == data["phone"], Person.search_name == fold(data["full_name"])))
+        conditions.append(and_(Person.phone == data["phone"], same_name))
     query = select(Person).where(or_(*conditions), Person.merged_into_id.is_(None))
     if exclude is not None and exclude.id is not None:
         query = query.where(Person.id != exclude.id)
     return list(db.session.scalars(query.limit(20)))
+
+
+def related_unit_ids(unit_id: int) -> set[int]:
+    """A unit with the units it became and came from: the same commune across a reorganisation."""
+    unit = db.session.get(AdminUnit, unit_id)
+    return {unit_id, *(u.id for u in unit.successors), *(u.id for u in unit.predecessors)}
 
 
 def _check_id_unique(id_number: str | None, person: Person | None, user) -> None:
@@ -210,16 +222,29 @@ def _check_id_unique(id_number: str | None, person: Person | None, user) -> None
     raise ValidationError("duplicate_id_number", message, {"id_number": message})
 
 
+IDENTITY_FIELDS = ("id_number", "birth_date", "birth_year", "gender")
+LOOK_ALIKE_FIELDS = ("full_name", "birth_date", "birth_year", "unit_id", "phone")
+
+
 def review(data: dict, user, person: Person | None = None) -> tuple[dict, Review]:
-    """Clean the data and collect what needs confirmation, without writing anything."""
+    """Clean the data and collect what needs confirmation, without writing anything.
+
+    On an edit, warnings already accepted once are not raised again unless the fields they
+    concern change: correcting a phone number must not ask about the ID number every time.
+    """
     cleaned, warnings = clean(data, user)
     _check_id_unique(cleaned["id_number"], person, user)
-    result = Review(warnings=warnings)
-    for candidate in look_alikes(cleaned, exclude=person):
-        if can("people.view", candidate, user):
-            result.candidates.append(candidate)
-        else:
-            result.hidden += 1
+
+    def changed(fields):
+        return person is None or any(getattr(person, f) != cleaned[f] for f in fields)
+
+    result = Review(warnings=warnings if changed(IDENTITY_FIELDS) else [])
+    if changed(LOOK_ALIKE_FIELDS):
+        for candidate in look_alikes(cleaned, exclude=person):
+            if can("people.view", candidate, user):
+                result.candidates.append(candidate)
+            else:
+                result.hidden += 1
     return cleaned, result
 
 
@@ -277,8 +302,8 @@ def _text_condition(q: str, user):
     spaced_name = literal(" ") + Person.search_name
     by_name = and_(*(spaced_name.contains(" " + word, autoescape=True) for word in words))
     digits = re.sub(r"\D", "", q)
-    if len(digits) < 4 or len(digits) != len(q.replace(" ", "").lstrip("+")):
-        return by_name
+    if len(digits) < 4 or len(digits) != len(re.sub(r"[\s.\-()+]", "", q)):
+        return by_name  # not a phone or ID number: names only
     phone_digits = "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
     options = [by_name, Person.phone.contains(phone_digits, autoescape=True)]
     if len(digits) == 12 and can("people.view_id_number", user=user):

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.exports import spreadsheet_safe
 from app.extensions import db
 from app.geo.models import UnitLevel
 from app.geo.services import unit_choices
@@ -15,7 +16,7 @@ from app.people import services
 from app.people.forms import MergeForm, PersonForm
 from app.people.models import Gender, Person
 from app.people.services import PeopleFilter, PossibleDuplicate
-from app.permissions import can, get_in_scope_or_404, require, scope_unit_ids
+from app.permissions import get_in_scope_or_404, require, scope_unit_ids, shown_id_number
 from app.reference import services as reference
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -165,20 +166,20 @@ EXPORT_HEADER = [
 def person_export():
     """Download the (filtered) list as CSV for Excel."""
     query = services.search(current_user, _filters_from_request())
-    show_id = can("people.view_id_number")
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)
     for person in db.session.scalars(query):
         writer.writerow(
-            [
+            spreadsheet_safe(cell)
+            for cell in [
                 person.full_name,
                 person.gender.label,
                 person.birth_date.strftime("%d/%m/%Y") if person.birth_date else "",
                 person.year_of_birth or "",
                 person.ethnicity.name if person.ethnicity else "",
-                person.id_number if show_id else (person.masked_id_number or ""),
+                shown_id_number(person) or "",
                 person.phone or "",
                 person.level.label,
                 person.category.name if person.category else "",

@@ -115,27 +115,59 @@ def save_row(model, row, data: dict):
 
     :raises ValidationError: ``code`` already used by another row of the same table.
     """
+    errors = {}
     if "code" in data:
         clash = db.session.scalar(select(model).where(model.code == data["code"]))
         if clash is not None and clash is not row:
-            raise ValidationError("duplicate_code", _l("Mã này đã tồn tại."), {"code": _l("Mã này đã tồn tại.")})
+            errors["code"] = _l("Mã này đã tồn tại.")
+    errors.update(_organisation_link_errors(model, row, data))
+    if errors:
+        raise ValidationError("invalid_reference", _l("Dữ liệu danh mục không hợp lệ."), errors)
     values = {field: nfc(value) if isinstance(value, str) else value for field, value in data.items()}
     return audit.save_audited(row, model, values, list(data), model.__tablename__)
 
 
+def _organisation_link_errors(model, row, data: dict) -> dict:
+    """Links to organisations must point at one that exists, and never make a parent cycle."""
+    errors = {}
+    if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"] or 0) is None:
+        errors["organisation_id"] = _l("Cơ quan không tồn tại.")
+    parent_id = data.get("parent_id")
+    if model is Organisation and parent_id:
+        parent = db.session.get(Organisation, parent_id)
+        if parent is None:
+            errors["parent_id"] = _l("Cơ quan cấp trên không tồn tại.")
+        while parent is not None and row is not None:
+            if parent.id == row.id:
+                errors["parent_id"] = _l(
+                    "Cơ quan cấp trên không được là chính cơ quan này hoặc cơ quan cấp dưới của nó."
+                )
+                break
+            parent = parent.parent
+    return errors
+
+
+def ethnicities_query():
+    return select(Ethnicity).order_by(Ethnicity.sort_order, Ethnicity.code)
+
+
+def categories_query(active_only: bool = False):
+    query = select(ParticipantCategory).order_by(ParticipantCategory.sort_order, ParticipantCategory.code)
+    return query.where(ParticipantCategory.active.is_(True)) if active_only else query
+
+
+def topics_query(active_only: bool = False):
+    query = select(TrainingTopic).order_by(TrainingTopic.sort_order, TrainingTopic.code)
+    return query.where(TrainingTopic.active.is_(True)) if active_only else query
+
+
 def ethnicities():
-    return db.session.scalars(select(Ethnicity).order_by(Ethnicity.sort_order, Ethnicity.code)).all()
+    return db.session.scalars(ethnicities_query()).all()
 
 
 def categories(active_only: bool = False):
-    query = select(ParticipantCategory).order_by(ParticipantCategory.sort_order, ParticipantCategory.code)
-    if active_only:
-        query = query.where(ParticipantCategory.active.is_(True))
-    return db.session.scalars(query).all()
+    return db.session.scalars(categories_query(active_only)).all()
 
 
 def topics(active_only: bool = False):
-    query = select(TrainingTopic).order_by(TrainingTopic.sort_order, TrainingTopic.code)
-    if active_only:
-        query = query.where(TrainingTopic.active.is_(True))
-    return db.session.scalars(query).all()
+    return db.session.scalars(topics_query(active_only)).all()

@@ -1,6 +1,6 @@
 """JSON API v1: token auth, error format, pagination, reference data, people."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -227,3 +227,52 @@ def test_not_found_is_json(api, path):
     response = api("GET", path, make_user(Role.organiser))
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_faulty_field_is_reported_at_once(api):
+    response = api(
+        "POST",
+        "/people",
+        make_user(Role.organiser),
+        json={
+            "full_name": "Nguyễn " + "A" * 500,
+            "gender": "female",
+            "birth_year": 1990,
+            "ethnicity_code": "99",
+            "id_number": "0201900012345",
+            "phone": "09abc",
+            "level": "village",
+        },
+    )
+    fields = response.get_json()["error"]["fields"]
+    assert set(fields) == {"full_name", "ethnicity_code", "id_number", "phone", "unit_id"}
+
+
+def test_wrong_types_are_422_not_500(api):
+    response = api(
+        "POST",
+        "/people",
+        make_user(Role.organiser),
+        json={"full_name": 12345, "gender": "male", "birth_year": "1990", "unit_id": "7", "level": "village"},
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) >= {"full_name", "birth_year", "unit_id"}
+
+
+def test_patching_the_year_alone_replaces_a_contradicting_date(api):
+    user = make_user(Role.organiser)
+    person = make_person(full_name="Hà Văn Tú", birth_date=date(1985, 3, 4), birth_year=1985)
+    body = api("PATCH", f"/people/{person.id}", user, json={"birth_year": 1990, "confirm": True}).get_json()
+    assert (body["birth_date"], body["birth_year"]) == (None, 1990)
+
+
+def test_reference_lists_use_the_list_envelope(api):
+    body = api("GET", "/ethnicities", make_user(Role.leader)).get_json()
+    assert (body["total"], body["page"], len(body["items"])) == (54, 1, 54)
+    assert api("GET", "/topics?per_page=2", make_user(Role.leader)).get_json()["per_page"] == 2
+
+
+def test_search_by_phone_written_with_dots(api):
+    user = make_user(Role.organiser)
+    make_person(full_name="Ma Thị Lan", phone="0912345678")
+    assert api("GET", "/people?q=0912.345.678", user).get_json()["total"] == 1

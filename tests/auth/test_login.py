@@ -142,3 +142,17 @@ def test_passwords_are_stored_hashed():
     user = make_user(Role.organiser, password="một mật khẩu bí mật")
     assert "một mật khẩu bí mật" not in user.password_hash
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_sign_out_also_ends_a_remembered_login(auth, client):
+    user = make_user(Role.organiser)
+    auth.login(user, remember="y")
+    response = auth.logout()
+    assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))
+    assert client.get("/").status_code == 302
+
+
+def test_failed_api_logins_are_audited_too(client):
+    client.post("/api/v1/auth/token", json={"username": "ke-gian", "password": "doan-mo-mat-khau"})
+    entry = db.session.query(AuditEntry).filter_by(action="auth.login_failed").one()
+    assert entry.after == {"username": "ke-gian"}

@@ -90,3 +90,9 @@ def test_only_admins_manage_users(client, auth):
     auth.login(make_user(Role.organiser))
     assert client.get("/admin/users").status_code == 403
     assert client.post("/admin/users/new", data=user_form()).status_code == 403
+
+
+def test_a_unit_that_does_not_exist_is_a_message_not_a_crash(client, admin):
+    response = client.post("/admin/users/new", data=user_form(unit_id="99999999"))
+    assert response.status_code == 200
+    assert "Đơn vị hành chính không tồn tại." in response.get_data(as_text=True)

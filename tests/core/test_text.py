@@ -62,3 +62,8 @@ def test_formats():
 def test_formal_date_line_pads_days_below_10_and_months_1_and_2():
     assert date_words_vn("Lạng Sơn", date(2023, 2, 5)) == "Lạng Sơn, ngày 05 tháng 02 năm 2023"
     assert date_words_vn("Lạng Sơn", date(2023, 8, 15)) == "Lạng Sơn, ngày 15 tháng 8 năm 2023"
+
+
+def test_tones_follow_dictionary_order():
+    words = ["Án", "Ạn", "Ãn", "An", "Ản", "Àn"]
+    assert sorted(words, key=collation_key) == ["An", "Àn", "Ản", "Ãn", "Án", "Ạn"]

@@ -74,12 +74,43 @@ def test_csrf_is_required_on_every_form_post(app, client, auth):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_get_requests_change_nothing(app):
-    """State changes are POST (or API verbs): no page route accepts only GET and writes."""
-    writers = {"auth.logout", "core.set_language"}
+def test_get_requests_change_nothing(app, client, auth):
+    """Walk every GET page and API route as an admin: no audit entry and no row may appear."""
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEntry
+    from app.extensions import db
+    from app.people.models import Person
+    from tests.factories import bearer_token, make_person
+
+    person = make_person()
+    user = make_user(Role.admin)
+    auth.login(user)
+    values = {
+        "person_id": person.id,
+        "unit_id": person.unit_id,
+        "user_id": user.id,
+        "kind": "topics",
+        "row_id": 1,
+        "filename": "css/app.css",
+    }
+
+    def snapshot():
+        return (
+            db.session.scalar(select(func.count(AuditEntry.id))),
+            db.session.scalar(select(func.count(Person.id))),
+            person.updated_at,
+        )
+
+    before = snapshot()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in writers:
-            assert "GET" not in rule.methods, rule.rule
+        if "GET" not in rule.methods:
+            continue
+        url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        headers = {"Authorization": f"Bearer {bearer_token(app, user)}"} if url.startswith("/api/") else {}
+        client.get(url, headers=headers)
+        db.session.expire_all()
+        assert snapshot() == before, f"GET {url} changed something"
 
 
 def test_translations_are_complete_and_keep_placeholders():

@@ -55,11 +55,16 @@ def test_loading_twice_adds_nothing():
     assert load_units() == 0
 
 
-def test_descendants_of_a_district_are_its_communes():
+def test_a_districts_reach_is_its_communes_and_the_communes_they_became():
     district = unit("188")
-    ids = descendant_unit_ids(district.id)
-    assert district.id in ids
-    assert len(ids) == 1 + 21  # Huyện Lộc Bình had 21 commune-level units
+    communes = db.session.scalars(select(AdminUnit).where(AdminUnit.parent_id == district.id)).all()
+    became = {s.id for c in communes for s in c.successors}
+    assert len(communes) == 21  # Huyện Lộc Bình had 21 commune-level units
+    assert descendant_unit_ids(district.id) == {district.id} | {c.id for c in communes} | became
+    new_loc_binh = db.session.scalar(
+        valid_on(select(AdminUnit).where(AdminUnit.name == "Xã Lộc Bình"), date(2026, 1, 1))
+    )
+    assert new_loc_binh.id in became
 
 
 @pytest.fixture

@@ -144,3 +144,52 @@ def test_id_held_by_someone_outside_scope_is_refused_without_naming_them(app_ctx
         services.save_person(data, officer, confirmed=True)
 
     assert "Hà Văn Nam" not in str(raised.value.fields["id_number"])
+
+
+def test_a_full_date_matches_a_record_that_has_only_the_year(app_ctx):
+    user = make_user(Role.organiser)
+    existing = make_person(full_name="Lý Văn Tài", birth_date=None, birth_year=1985, unit=commune_of("188"))
+    data = {
+        "full_name": "Lý Văn Tài",
+        "gender": "male",
+        "birth_date": date(1985, 3, 4),
+        "level": "village",
+        "unit_id": existing.unit_id,
+    }
+    with pytest.raises(PossibleDuplicate) as raised:
+        services.save_person(data, user)
+    assert raised.value.candidates == [existing]
+
+
+def test_the_same_person_under_the_new_commune_is_a_look_alike(app_ctx):
+    user = make_user(Role.organiser)
+    old_commune = commune_of("188")
+    existing = make_person(full_name="Lý Văn Tài", birth_year=1985, birth_date=None, unit=old_commune)
+    data = {
+        "full_name": "Lý Văn Tài",
+        "gender": "male",
+        "birth_year": 1985,
+        "level": "village",
+        "unit_id": old_commune.successors[0].id,
+    }
+    with pytest.raises(PossibleDuplicate) as raised:
+        services.save_person(data, user)
+    assert raised.value.candidates == [existing]
+
+
+def test_an_accepted_warning_is_not_asked_again_for_an_unrelated_edit(app_ctx):
+    user = make_user(Role.organiser)
+    data = {
+        "full_name": "Lăng Thị Tú",
+        "gender": "female",
+        "birth_date": date(1990, 4, 4),
+        "level": "village",
+        "unit_id": commune_of("188").id,
+        "id_number": "020090123456",
+    }  # digit 4 says male
+    person = services.save_person(data, user, confirmed=True)
+
+    services.save_person({**data, "phone": "0912 000 999"}, user, person)  # no PossibleDuplicate
+    assert person.phone == "0912000999"
+    with pytest.raises(PossibleDuplicate):
+        services.save_person({**data, "id_number": "020090123457"}, user, person)

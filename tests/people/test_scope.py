@@ -114,3 +114,43 @@ def test_leader_reads_everything_but_changes_nothing(client, auth, two_districts
     assert client.get(f"/people/{theirs.id}").status_code == 200
     assert client.get("/people/new").status_code == 403
     assert client.post(f"/people/{mine.id}/edit", data=valid_form()).status_code == 403
+
+
+def test_officer_keeps_reach_over_the_communes_their_district_became(client, officer):
+    """From 01/07/2025 communes hang under the province; the Lộc Bình officer still reaches the
+    new communes formed from Lộc Bình's, and registers people there."""
+    old = commune_of("188")
+    new = old.successors[0]
+    assert new.parent.level.value == "province"
+    person = make_person(full_name="Lăng Thị Hoa", unit=new)
+
+    assert client.get(f"/people/{person.id}").status_code == 200
+    response = client.post("/people/new", data=valid_form(full_name="Lăng Văn Tiến", unit_id=str(new.id)))
+    assert response.status_code == 302
+
+
+def test_out_of_scope_person_is_404_on_every_route_that_takes_one(app, client, officer, two_districts):
+    import re
+
+    _, theirs = two_districts
+    for rule in app.url_map.iter_rules():
+        if "person_id" not in rule.arguments:
+            continue
+        url = re.sub(r"<(?:int:)?person_id>", str(theirs.id), rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if url.startswith("/api/"):
+                from tests.factories import bearer_token
+
+                headers = {"Authorization": f"Bearer {bearer_token(app, officer)}"}
+                response = client.open(url, method=method, headers=headers, json={})
+            else:
+                response = client.open(url, method=method, data={})
+            assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+
+
+def test_export_neutralises_spreadsheet_formulas(client, auth):
+    auth.login(make_user(Role.organiser))
+    make_person(full_name="Lò Văn Mạnh", position='=HYPERLINK("http://x","y")', workplace="@SUM(1+1)")
+    csv_text = client.get("/people/export.csv?q=lo van").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv_text and "'@SUM(1+1)" in csv_text
+    assert ",=HYPERLINK" not in csv_text and ',"=HYPERLINK' not in csv_text

@@ -114,3 +114,21 @@ def test_non_admin_cannot_edit_reference_data(client, auth):
     auth.login(make_user(Role.organiser))
     assert client.get("/reference/topics").status_code == 200
     assert client.post("/reference/topics/new", data={"code": "x", "name": "y"}).status_code == 403
+
+
+def test_an_organisation_cannot_become_its_own_parent(client, admin):
+    department = db.session.scalar(select(Organisation).where(Organisation.code == "SLDTBXH-LS"))
+    division = db.session.scalar(select(Organisation).where(Organisation.code == "BTXHTE"))
+    form = {"code": department.code, "name": department.name, "parent_id": str(division.id)}
+    page = client.post(f"/reference/organisations/{department.id}/edit", data=form).get_data(as_text=True)
+    assert "không được là chính cơ quan này hoặc cơ quan cấp dưới" in page
+    db.session.refresh(department)
+    assert department.parent.code == "UBND-LS"
+
+
+def test_a_signer_needs_an_organisation_that_exists(client, admin):
+    page = client.post(
+        "/reference/signatories/new",
+        data={"organisation_id": "99999", "full_name": "Nguyễn Văn A", "title": "GIÁM ĐỐC"},
+    ).get_data(as_text=True)
+    assert "Cơ quan không tồn tại." in page
