@@ -63,6 +63,9 @@ def demo_command():
     if current_app.config["APP_ENV"] == "production":
         raise click.ClickException("Không nạp dữ liệu mẫu khi APP_ENV=production.")
     logins = load_demo(current_app.instance_path)
+    if logins is None:
+        click.echo("Cơ sở dữ liệu đang có tài khoản thật: không nạp dữ liệu mẫu.")
+        return
     db.session.commit()
     click.echo("Tài khoản dùng thử / demo logins:")
     for username, role, password in logins:

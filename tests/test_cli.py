@@ -87,3 +87,14 @@ def test_demo_is_refused_in_production(app):
         app.config["APP_ENV"] = "development"
     assert result.exit_code != 0
     assert db.session.scalar(select(func.count(Person.id))) == 0
+
+
+def test_demo_leaves_a_real_database_alone(app):
+    from tests.factories import make_user
+
+    make_user(Role.admin, username="quan-tri-that")
+    result = run(app, "demo")
+    assert result.exit_code == 0
+    assert "không nạp dữ liệu mẫu" in result.output
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+    assert db.session.scalar(select(User).where(User.username == "demo-admin")) is None

@@ -191,8 +191,17 @@ MOBILE_PREFIXES = [
 ]
 
 
-def load_demo(instance_path: str) -> list[tuple[str, str, str]]:
-    """Load everything the demo needs; return (username, role, password) for each demo user."""
+def holds_real_data() -> bool:
+    """Accounts other than the demo ones mean a real database: the demo must not touch it."""
+    demo_names = [username for username, *_ in DEMO_USERS]
+    return db.session.scalar(select(func.count(User.id)).where(User.username.not_in(demo_names))) > 0
+
+
+def load_demo(instance_path: str) -> list[tuple[str, str, str]] | None:
+    """Load everything the demo needs; return (username, role, password) for each demo user,
+    or None (and change nothing) when the database holds real accounts."""
+    if holds_real_data():
+        return None
     load_reference_data()
     logins = _ensure_demo_users(Path(instance_path))
     if db.session.scalar(select(func.count(Person.id))) == 0:
