@@ -42,26 +42,29 @@ def skip_or_fail(reason: str, required_env: str) -> None:
     pytest.skip(reason)
 
 
+def run_ddl(template: str, name: str, url: str | None = None) -> None:
+    """Run one DDL statement whose ``{}`` is an identifier, quoted by psycopg (never pasted in)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url or postgres_url(), autocommit=True) as conn:
+        conn.execute(sql.SQL(template).format(sql.Identifier(name)))
+
+
 def private_postgres_schema(url: str, name: str) -> str:
     """Create an empty schema ``name`` and return a URL whose connections use only it.
 
     Each test session (and each benchmark) works in its own schema, so two runs against one
     server never see or drop each other's tables, and ``public`` is left alone.
     """
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        conn.execute(f'CREATE SCHEMA "{name}"')
+    run_ddl("DROP SCHEMA IF EXISTS {} CASCADE", name, url)
+    run_ddl("CREATE SCHEMA {}", name, url)
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}options=-csearch_path%3D{name}"
 
 
 def drop_postgres_schema(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    run_ddl("DROP SCHEMA IF EXISTS {} CASCADE", name, url)
 
 
 def upgrade_to_head(app) -> None:

@@ -8,7 +8,14 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from app.extensions import db
-from tests.conftest import build_test_app, postgres_unavailable_reason, postgres_url, skip_or_fail, upgrade_to_head
+from tests.conftest import (
+    build_test_app,
+    postgres_unavailable_reason,
+    postgres_url,
+    run_ddl,
+    skip_or_fail,
+    upgrade_to_head,
+)
 
 
 def test_single_head(app):
@@ -45,13 +52,10 @@ def test_upgrading_an_empty_postgresql_database_gives_the_models_schema(tmp_path
     reason = postgres_unavailable_reason()
     if reason:
         skip_or_fail(reason, "REQUIRE_POSTGRES")
-    import psycopg
-
     base = postgres_url()
     name = f"dat7_migration_check_{os.getpid()}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    run_ddl("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    run_ddl("CREATE DATABASE {}", name)
     url = base.rsplit("/", 1)[0] + f"/{name}"
     try:
         application = build_test_app(url, tmp_path)
@@ -60,5 +64,4 @@ def test_upgrading_an_empty_postgresql_database_gives_the_models_schema(tmp_path
         with application.app_context():
             db.engine.dispose()
     finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        run_ddl("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)

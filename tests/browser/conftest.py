@@ -17,7 +17,7 @@ from app.auth.models import Role
 from app.auth.services import create_user
 from app.demo.services import load_demo
 from app.extensions import db
-from tests.conftest import build_test_app, postgres_url, skip_or_fail, upgrade_to_head
+from tests.conftest import build_test_app, postgres_url, run_ddl, skip_or_fail, upgrade_to_head
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -35,12 +35,9 @@ CHROMIUM_ARGS = [
 
 def _database_for(app, tmp_path):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        import psycopg
-
         name = f"dat7_browser_{os.getpid()}"
-        with psycopg.connect(postgres_url(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        run_ddl("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        run_ddl("CREATE DATABASE {}", name)
         return postgres_url().rsplit("/", 1)[0] + f"/{name}"
     return f"sqlite:///{tmp_path / 'browser.db'}"
 
@@ -63,10 +60,7 @@ def live_server(app, tmp_path_factory):
     with served.app_context():
         db.engine.dispose()
     if served.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(postgres_url(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "dat7_browser_{os.getpid()}" WITH (FORCE)')
+        run_ddl("DROP DATABASE IF EXISTS {} WITH (FORCE)", f"dat7_browser_{os.getpid()}")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,13 @@ from tests.factories import commune_of, make_person, make_user
 from tests.people.test_validation import valid_form
 
 
+def person_data(**fields) -> dict:
+    """Plain data for the service: a man born in 1990 in a commune of Lộc Bình, unless overridden."""
+    data = {"gender": "male", "birth_date": date(1990, 4, 4), "level": "village", "unit_id": commune_of("188").id}
+    data.update(fields)
+    return data
+
+
 def count_named(name):
     return db.session.scalar(select(func.count(Person.id)).where(Person.full_name == name))
 
@@ -69,14 +76,10 @@ def test_id_inconsistent_with_gender_and_birth_year_is_a_warning_not_an_error(cl
 
 def test_unknown_province_code_is_a_warning(app_ctx):
     user = make_user(Role.organiser)
-    data = {
-        "full_name": "Lăng Văn Tú",
-        "gender": "male",
-        "birth_date": date(1990, 4, 4),
-        "level": "village",
-        "unit_id": commune_of("188").id,
-        "id_number": "999090123456",
-    }
+    data = person_data(
+        full_name="Lăng Văn Tú",
+        id_number="999090123456",
+    )
     with pytest.raises(PossibleDuplicate) as raised:
         services.save_person(data, user)
     assert any("999" in str(w) for w in raised.value.warnings)
@@ -84,42 +87,35 @@ def test_unknown_province_code_is_a_warning(app_ctx):
 
 def test_a_consistent_id_needs_no_confirmation(app_ctx):
     user = make_user(Role.organiser)
-    data = {
-        "full_name": "Lăng Thị Tú",
-        "gender": "female",
-        "birth_date": date(1990, 4, 4),
-        "level": "village",
-        "unit_id": commune_of("188").id,
-        "id_number": "020190123456",
-    }
+    data = person_data(
+        full_name="Lăng Thị Tú",
+        gender="female",
+        id_number="020190123456",
+    )
     person = services.save_person(data, user)
     assert person.id_number == "020190123456"
 
 
 def test_born_in_2000s_uses_digits_2_and_3(app_ctx):
     user = make_user(Role.organiser)
-    data = {
-        "full_name": "Lăng Thị Mai",
-        "gender": "female",
-        "birth_date": date(2003, 4, 4),
-        "level": "village",
-        "unit_id": commune_of("188").id,
-        "id_number": "020303123456",
-    }
+    data = person_data(
+        full_name="Lăng Thị Mai",
+        gender="female",
+        birth_date=date(2003, 4, 4),
+        id_number="020303123456",
+    )
     assert services.save_person(data, user).id_number == "020303123456"
 
 
 def test_district_officer_sees_only_a_count_of_duplicates_outside_their_unit(app_ctx):
     officer = make_user(Role.district, unit_code="188")
     make_person(full_name="Hà Văn Nam", phone="0912000111", unit=commune_of("183"))
-    data = {
-        "full_name": "Hà Văn Nam",
-        "gender": "male",
-        "birth_year": 1980,
-        "level": "village",
-        "unit_id": commune_of("188").id,
-        "phone": "0912000111",
-    }
+    data = person_data(
+        full_name="Hà Văn Nam",
+        birth_date=None,
+        birth_year=1980,
+        phone="0912000111",
+    )
 
     with pytest.raises(PossibleDuplicate) as raised:
         services.save_person(data, officer)
@@ -131,14 +127,12 @@ def test_district_officer_sees_only_a_count_of_duplicates_outside_their_unit(app
 def test_id_held_by_someone_outside_scope_is_refused_without_naming_them(app_ctx):
     officer = make_user(Role.district, unit_code="188")
     make_person(full_name="Hà Văn Nam", id_number="020080555666", unit=commune_of("183"))
-    data = {
-        "full_name": "Hà Văn Bắc",
-        "gender": "male",
-        "birth_year": 1980,
-        "level": "village",
-        "unit_id": commune_of("188").id,
-        "id_number": "020080555666",
-    }
+    data = person_data(
+        full_name="Hà Văn Bắc",
+        birth_date=None,
+        birth_year=1980,
+        id_number="020080555666",
+    )
 
     with pytest.raises(ValidationError) as raised:
         services.save_person(data, officer, confirmed=True)
@@ -149,13 +143,9 @@ def test_id_held_by_someone_outside_scope_is_refused_without_naming_them(app_ctx
 def test_a_full_date_matches_a_record_that_has_only_the_year(app_ctx):
     user = make_user(Role.organiser)
     existing = make_person(full_name="Lý Văn Tài", birth_date=None, birth_year=1985, unit=commune_of("188"))
-    data = {
-        "full_name": "Lý Văn Tài",
-        "gender": "male",
-        "birth_date": date(1985, 3, 4),
-        "level": "village",
-        "unit_id": existing.unit_id,
-    }
+    data = person_data(
+        full_name="Lý Văn Tài", gender="male", birth_date=date(1985, 3, 4), level="village", unit_id=existing.unit_id
+    )
     with pytest.raises(PossibleDuplicate) as raised:
         services.save_person(data, user)
     assert raised.value.candidates == [existing]
@@ -165,13 +155,14 @@ def test_the_same_person_under_the_new_commune_is_a_look_alike(app_ctx):
     user = make_user(Role.organiser)
     old_commune = commune_of("188")
     existing = make_person(full_name="Lý Văn Tài", birth_year=1985, birth_date=None, unit=old_commune)
-    data = {
-        "full_name": "Lý Văn Tài",
-        "gender": "male",
-        "birth_year": 1985,
-        "level": "village",
-        "unit_id": old_commune.successors[0].id,
-    }
+    data = person_data(
+        full_name="Lý Văn Tài",
+        gender="male",
+        birth_date=None,
+        birth_year=1985,
+        level="village",
+        unit_id=old_commune.successors[0].id,
+    )
     with pytest.raises(PossibleDuplicate) as raised:
         services.save_person(data, user)
     assert raised.value.candidates == [existing]
@@ -179,14 +170,11 @@ def test_the_same_person_under_the_new_commune_is_a_look_alike(app_ctx):
 
 def test_an_accepted_warning_is_not_asked_again_for_an_unrelated_edit(app_ctx):
     user = make_user(Role.organiser)
-    data = {
-        "full_name": "Lăng Thị Tú",
-        "gender": "female",
-        "birth_date": date(1990, 4, 4),
-        "level": "village",
-        "unit_id": commune_of("188").id,
-        "id_number": "020090123456",
-    }  # digit 4 says male
+    data = person_data(
+        full_name="Lăng Thị Tú",
+        gender="female",
+        id_number="020090123456",
+    )  # digit 4 says male
     person = services.save_person(data, user, confirmed=True)
 
     services.save_person({**data, "phone": "0912 000 999"}, user, person)  # no PossibleDuplicate
