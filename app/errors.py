@@ -36,10 +36,6 @@ class ConflictError(DomainError):
     status = 409
 
 
-class NotFound(DomainError):
-    status = 404
-
-
 HTTP_MESSAGES = {
     400: ("bad_request", _l("Yêu cầu không hợp lệ.")),
     401: ("unauthorized", _l("Bạn cần đăng nhập.")),

@@ -11,7 +11,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from app.auth.models import Role
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.geo.services import descendant_unit_ids
 
 STAFF = frozenset(Role)
@@ -106,8 +106,6 @@ def require(permission: str):
             if not current_user.is_authenticated:
                 if request.path.startswith("/api/"):
                     abort(401)
-                from app.extensions import login_manager
-
                 return login_manager.unauthorized()
             if not has_permission(current_user, permission):
                 abort(403)

@@ -70,16 +70,15 @@ class Review:
         return bool(self.warnings or self.candidates or self.hidden)
 
 
-def _check_text(value, limit, label_field, errors, *, required=False):
+def _check_optional_text(value, limit, field_name, errors):
+    """An optional free-text field: NFC, bounded, no markup characters; '' becomes None."""
     value = nfc(value) if isinstance(value, str) else value
     if not value:
-        if required:
-            errors[label_field] = _l("Trường này là bắt buộc.")
         return None
     if len(value) > limit:
-        errors[label_field] = _l("Tối đa %(n)s ký tự (đang có %(m)s).", n=limit, m=len(value))
+        errors[field_name] = _l("Tối đa %(n)s ký tự (đang có %(m)s).", n=limit, m=len(value))
     elif _MARKUP.search(value):
-        errors[label_field] = _l("Không được chứa ký tự < hoặc >.")
+        errors[field_name] = _l("Không được chứa ký tự < hoặc >.")
     return value
 
 
@@ -143,8 +142,8 @@ def clean(data: dict, user) -> tuple[dict, list]:
         errors["phone"] = problem.message
         out["phone"] = None
 
-    out["position"] = _check_text(data.get("position"), MAX_POSITION, "position", errors)
-    out["workplace"] = _check_text(data.get("workplace"), MAX_WORKPLACE, "workplace", errors)
+    out["position"] = _check_optional_text(data.get("position"), MAX_POSITION, "position", errors)
+    out["workplace"] = _check_optional_text(data.get("workplace"), MAX_WORKPLACE, "workplace", errors)
 
     for key, model, message in (
         ("ethnicity_id", Ethnicity, _l("Dân tộc không có trong danh mục.")),
