@@ -48,9 +48,11 @@ def create_user_command(username, role, unit_code, full_name):
 @reference_cli.command("load")
 def load_reference_command():
     """Load administrative units, ethnic groups, categories, topics and organisations (idempotent)."""
+    from app.planning.reference import load_trainer_tiers
     from app.reference.services import load_reference_data
 
     added = load_reference_data()
+    added["trainer_tiers"] = load_trainer_tiers()
     db.session.commit()
     click.echo(", ".join(f"{name}: +{count}" for name, count in added.items()))
 

@@ -2,6 +2,18 @@
 
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import ApiToken, User  # noqa: F401
+from app.budget.models import Allocation, BudgetLine, FundingSource  # noqa: F401, E402
 from app.geo.models import AdminUnit  # noqa: F401
 from app.people.models import Person  # noqa: F401
+from app.planning.models import (  # noqa: F401, E402
+    Activity,
+    ActivityMember,
+    ActivitySession,
+    ActivityTransition,
+    Destination,
+    Plan,
+    Trainer,
+    TrainerTier,
+    Venue,
+)
 from app.reference.models import Ethnicity, Organisation, ParticipantCategory, Signatory, TrainingTopic  # noqa: F401

@@ -29,6 +29,14 @@ RULES: dict[str, frozenset[Role]] = {
     "reference.edit": frozenset({Role.admin}),
     "audit.view": frozenset({Role.admin}),
     "people.edit": frozenset({Role.admin, Role.organiser, Role.district}),
+    # Planning and budget. Leaders approve and finance settles through "planning.transition";
+    # which step each role may take is the workflow's rule (app/planning/services.TRANSITIONS).
+    "planning.view": STAFF,
+    "planning.edit": frozenset({Role.admin, Role.organiser}),
+    "planning.transition": frozenset({Role.admin, Role.organiser, Role.leader, Role.finance}),
+    "planning.resources": frozenset({Role.admin, Role.organiser}),
+    "budget.view": STAFF,
+    "budget.edit": frozenset({Role.admin, Role.finance}),
     # Seeing a citizen ID unmasked: the people who register and verify identities.
     "people.view_id_number": frozenset({Role.admin, Role.organiser, Role.district}),
 }

@@ -15,7 +15,9 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from app import create_app
+from app.budget.services import load_year
 from app.extensions import db, limiter
+from app.planning.reference import load_trainer_tiers
 from app.reference.services import load_reference_data
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -122,6 +124,8 @@ def app(request, tmp_path_factory):
     upgrade_to_head(application)
     with application.app_context():
         load_reference_data()
+        load_trainer_tiers()
+        load_year(2023)
         db.session.commit()
     yield application
     with application.app_context():

@@ -84,3 +84,96 @@ def bearer_token(app, user, lifetime=timedelta(hours=1)) -> str:
     raw, _ = issue_token(user, lifetime)
     db.session.flush()
     return raw
+
+
+# -- planning and budget ----------------------------------------------------------------------
+
+
+def budget_line(code: str = "DA7.TDA1.01", year: int = 2023):
+    from app.budget.models import BudgetLine
+
+    return db.session.scalar(select(BudgetLine).where(BudgetLine.year == year, BudgetLine.code == code))
+
+
+def funding_source(code: str = "NSTW-2023", year: int = 2023):
+    from app.budget.models import FundingSource
+
+    return db.session.scalar(select(FundingSource).where(FundingSource.year == year, FundingSource.code == code))
+
+
+def make_plan(**fields):
+    from app.planning.models import Plan
+
+    plan = Plan(
+        **{
+            "year": 2023,
+            "title": "Kế hoạch thực hiện Dự án 7 năm 2023",
+            "target_classes": 4,
+            "target_trainees": 300,
+            "target_study_tours": 1,
+            "target_women_percent": 40,
+            **fields,
+        }
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def make_venue(capacity: int | None = 100, **fields):
+    from app.planning.models import Venue
+
+    venue = Venue(**{"name": f"Hội trường số {next(_counter)}", "capacity": capacity, **fields})
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def make_trainer(**fields):
+    from app.planning.models import Trainer
+
+    trainer = Trainer(**{"full_name": f"Giảng viên {GIVEN_NAMES[next(_counter) % len(GIVEN_NAMES)]}", **fields})
+    db.session.add(trainer)
+    db.session.flush()
+    return trainer
+
+
+def make_activity(**fields):
+    from app.planning.models import Activity, ActivityKind, ActivityStatus
+
+    start = fields.pop("start_date", date(2023, 5, 10))
+    defaults = {
+        "kind": ActivityKind.training,
+        "title": f"Lớp tập huấn số {next(_counter)}",
+        "start_date": start,
+        "end_date": start + timedelta(days=1),
+        "capacity": 60,
+        "budget_line": budget_line(),
+        "funding_source": funding_source(),
+        "status": ActivityStatus.draft,
+        "estimated_cost": 50_000_000,
+    }
+    defaults.update(fields)
+    activity = Activity(**defaults)
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def make_session(activity, day: int = 0, afternoon: bool = False, **fields):
+    from datetime import datetime, time
+
+    from app.planning.models import ActivitySession
+
+    when = activity.start_date + timedelta(days=day)
+    begin, end = (time(13, 30), time(17, 0)) if afternoon else (time(7, 30), time(11, 30))
+    session = ActivitySession(
+        activity=activity,
+        title=fields.pop("title", f"Buổi {when:%d/%m}"),
+        starts_at=datetime.combine(when, begin),
+        ends_at=datetime.combine(when, end),
+        **fields,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session

@@ -1,7 +1,7 @@
 """Form pieces shared by every domain: Vietnamese dates, optional ids, service errors on fields."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
@@ -64,6 +64,52 @@ class IntField(IntegerField):
             self.data = None
             raise ValueError(_l("Nhập một số nguyên."))
         self.data = int(text)
+
+
+class MoneyField(StringField):
+    """An amount in đồng as people type it: 12.345.678, 12 345 678 or 12345678 (đ optional)."""
+
+    def _value(self):
+        if isinstance(self.data, int):
+            return f"{self.data:,}".replace(",", ".")
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip().removesuffix("đ").removesuffix("₫").strip()
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        digits = re.sub(r"[\s.]", "", text)
+        if not digits.isdigit() or len(digits) > 15:
+            self.data = None
+            raise ValueError(_l("Nhập số tiền bằng chữ số, ví dụ 12.500.000."))
+        self.data = int(digits)
+
+
+class TimeField(StringField):
+    """A time of day typed or picked as HH:MM."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "time", "step": "300"})
+        super().__init__(*args, **kwargs)
+
+    def _value(self):
+        if isinstance(self.data, time):
+            return self.data.strftime("%H:%M")
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        match = re.fullmatch(r"(\d{1,2})[:hg.](\d{2})", text)
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            self.data = None
+            raise ValueError(_l("Giờ không hợp lệ; nhập theo dạng giờ:phút, ví dụ 07:30."))
+        self.data = time(int(match.group(1)), int(match.group(2)))
 
 
 def optional_int(value):

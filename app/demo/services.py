@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.demo.planning import load_demo_planning
 from app.extensions import db
 from app.geo.models import AdminUnit, UnitLevel
 from app.geo.services import find_by_code, valid_on
@@ -207,6 +208,7 @@ def load_demo(instance_path: str) -> list[tuple[str, str, str]] | None:
     if db.session.scalar(select(func.count(Person.id))) == 0:
         _create_people(random.Random(2023))
     db.session.flush()
+    load_demo_planning()
     return logins
 
 

@@ -81,19 +81,13 @@ def test_get_requests_change_nothing(app, client, auth):
     from app.audit.models import AuditEntry
     from app.extensions import db
     from app.people.models import Person
-    from tests.factories import bearer_token, make_person
+    from tests.factories import bearer_token
+    from tests.routes import format_rule, route_objects
 
-    person = make_person()
+    values = route_objects()
+    person = db.session.get(Person, values["person_id"])
     user = make_user(Role.admin)
     auth.login(user)
-    values = {
-        "person_id": person.id,
-        "unit_id": person.unit_id,
-        "user_id": user.id,
-        "kind": "topics",
-        "row_id": 1,
-        "filename": "css/app.css",
-    }
 
     def snapshot():
         return (
@@ -106,7 +100,7 @@ def test_get_requests_change_nothing(app, client, auth):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue
-        url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        url = format_rule(rule.rule, values)
         headers = {"Authorization": f"Bearer {bearer_token(app, user)}"} if url.startswith("/api/") else {}
         client.get(url, headers=headers)
         db.session.expire_all()

@@ -1,0 +1,1 @@
+"""Budget structure of the programme: lines per year, funding sources, allocations."""

@@ -1,0 +1,241 @@
+"""Budget structure: loading a year, the tree with its sums, and finance's edits."""
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.audit import services as audit
+from app.budget.models import Allocation, BudgetLine, FundingSource, LineKind
+from app.core.i18n import lazy_gettext as _l
+from app.core.text import nfc
+from app.errors import ValidationError
+from app.extensions import db
+
+DATA_DIR = Path(__file__).parent / "data"
+LINE_FIELDS = ("year", "code", "name", "kind", "parent_id", "sort_order")
+SOURCE_FIELDS = ("year", "code", "name", "legal_basis", "amount", "carried_over_from", "deadline")
+
+# Domains that commit money register a callable ``provider(year) -> (by_line, by_source)``,
+# two dicts of đồng keyed by id (planning: the estimates of its activities). Budget stays
+# independent of them: dependencies flow budget <- planning.
+COMMITMENT_PROVIDERS: list = []
+
+
+def _committed(year: int) -> tuple[dict[int, int], dict[int, int]]:
+    by_line: dict[int, int] = {}
+    by_source: dict[int, int] = {}
+    for provider in COMMITMENT_PROVIDERS:
+        lines, sources = provider(year)
+        for key, amount in lines.items():
+            by_line[key] = by_line.get(key, 0) + amount
+        for key, amount in sources.items():
+            by_source[key] = by_source.get(key, 0) + amount
+    return by_line, by_source
+
+
+def _rows(name: str) -> list[dict]:
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return [{k: nfc(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def load_year(year: int = 2023) -> int:
+    """Load a year's budget tree, funding sources and allocations from the data files where
+    missing (the files describe 2023, the seed plan's year); return how many rows were added."""
+    if db.session.scalar(select(func.count(BudgetLine.id)).where(BudgetLine.year == year)):
+        return 0
+    lines: dict[str, BudgetLine] = {}
+    for row in _rows(f"budget_{year}.csv"):
+        line = BudgetLine(
+            year=year,
+            code=row["code"],
+            name=row["name"],
+            kind=LineKind(row["kind"]),
+            parent=lines.get(row["parent_code"]),
+            sort_order=int(row["sort_order"]),
+        )
+        lines[line.code] = line
+        db.session.add(line)
+    sources: dict[str, FundingSource] = {}
+    for row in _rows(f"funding_{year}.csv"):
+        source = FundingSource(
+            year=year,
+            code=row["code"],
+            name=row["name"],
+            legal_basis=row["legal_basis"],
+            amount=int(row["amount"]),
+            carried_over_from=int(row["carried_over_from"]) if row["carried_over_from"] else None,
+            deadline=date.fromisoformat(row["deadline"]) if row["deadline"] else None,
+        )
+        sources[source.code] = source
+        db.session.add(source)
+    allocations = [
+        Allocation(budget_line=lines[r["line_code"]], funding_source=sources[r["source_code"]], amount=int(r["amount"]))
+        for r in _rows(f"allocations_{year}.csv")
+    ]
+    db.session.add_all(allocations)
+    db.session.flush()
+    return len(lines) + len(sources) + len(allocations)
+
+
+def years() -> list[int]:
+    return list(db.session.scalars(select(BudgetLine.year).distinct().order_by(BudgetLine.year.desc())))
+
+
+def lines_query(year: int | None = None):
+    query = select(BudgetLine).order_by(BudgetLine.year.desc(), BudgetLine.code)
+    return query.where(BudgetLine.year == year) if year else query
+
+
+def sources_query(year: int | None = None):
+    query = select(FundingSource).order_by(FundingSource.year.desc(), FundingSource.code)
+    return query.where(FundingSource.year == year) if year else query
+
+
+@dataclass
+class LineFigures:
+    """Money of a budget line, its descendants included, in đồng."""
+
+    line: BudgetLine
+    depth: int
+    allocated: int
+    committed: int
+    spent: int  # expenditures arrive with the costs-and-settlement work; 0 until then
+
+    @property
+    def available(self) -> int:
+        return self.allocated - self.committed
+
+
+def line_figures(year: int) -> list[LineFigures]:
+    """The year's tree, depth-first, each line with the sums of itself and everything under it."""
+    lines = db.session.scalars(select(BudgetLine).where(BudgetLine.year == year)).all()
+    own_allocated = dict(
+        db.session.execute(
+            select(Allocation.budget_line_id, func.sum(Allocation.amount)).group_by(Allocation.budget_line_id)
+        ).all()
+    )
+    own_committed = _committed(year)[0]
+    children: dict[int | None, list[BudgetLine]] = {}
+    for line in lines:
+        children.setdefault(line.parent_id, []).append(line)
+    result: list[LineFigures] = []
+
+    def walk(parent_id, depth) -> tuple[int, int]:
+        total_allocated = total_committed = 0
+        for line in sorted(children.get(parent_id, []), key=lambda x: (x.sort_order, x.code)):
+            figures = LineFigures(
+                line, depth, int(own_allocated.get(line.id, 0)), int(own_committed.get(line.id, 0)), 0
+            )
+            result.append(figures)
+            below_allocated, below_committed = walk(line.id, depth + 1)
+            figures.allocated += below_allocated
+            figures.committed += below_committed
+            total_allocated += figures.allocated
+            total_committed += figures.committed
+        return total_allocated, total_committed
+
+    walk(None, 0)
+    return result
+
+
+def source_figures(year: int) -> list[tuple[FundingSource, int, int]]:
+    """Each funding source of the year with the amount allocated to lines and committed by activities."""
+    sources = db.session.scalars(sources_query(year)).all()
+    allocated = dict(
+        db.session.execute(
+            select(Allocation.funding_source_id, func.sum(Allocation.amount)).group_by(Allocation.funding_source_id)
+        ).all()
+    )
+    committed = _committed(year)[1]
+    return [(s, int(allocated.get(s.id, 0)), int(committed.get(s.id, 0))) for s in sources]
+
+
+def save_line(line: BudgetLine | None, data: dict) -> BudgetLine:
+    """Create or update a budget line.
+
+    :raises ValidationError: a code used twice in a year, or a parent of another year.
+    """
+    errors = {}
+    clash = db.session.scalar(
+        select(BudgetLine).where(BudgetLine.year == data["year"], BudgetLine.code == data["code"])
+    )
+    if clash is not None and clash is not line:
+        errors["code"] = _l("Mã này đã có trong năm %(y)s.", y=data["year"])
+    parent = db.session.get(BudgetLine, data["parent_id"]) if data.get("parent_id") else None
+    if data.get("parent_id") and (parent is None or parent.year != data["year"]):
+        errors["parent_id"] = _l("Dòng cấp trên phải là một dòng của cùng năm.")
+    if errors:
+        raise ValidationError("invalid_budget_line", _l("Dòng ngân sách không hợp lệ."), errors)
+    return audit.save_audited(line, BudgetLine, data, LINE_FIELDS, "budget_line")
+
+
+def save_source(source: FundingSource | None, data: dict) -> FundingSource:
+    """Create or update a funding source.
+
+    :raises ValidationError: a code used twice in a year, a negative amount, a carry-over from
+        a year that is not earlier.
+    """
+    errors = {}
+    clash = db.session.scalar(
+        select(FundingSource).where(FundingSource.year == data["year"], FundingSource.code == data["code"])
+    )
+    if clash is not None and clash is not source:
+        errors["code"] = _l("Mã này đã có trong năm %(y)s.", y=data["year"])
+    if data["amount"] < 0:
+        errors["amount"] = _l("Số tiền không được âm.")
+    if data.get("carried_over_from") and data["carried_over_from"] >= data["year"]:
+        errors["carried_over_from"] = _l("Năm chuyển nguồn phải trước năm sử dụng.")
+    if errors:
+        raise ValidationError("invalid_funding_source", _l("Nguồn kinh phí không hợp lệ."), errors)
+    return audit.save_audited(source, FundingSource, data, SOURCE_FIELDS, "funding_source")
+
+
+def set_allocation(line_id: int, source_id: int, amount: int) -> Allocation:
+    """Set how much a source gives a line (0 removes nothing: it records a zero allocation).
+
+    :raises ValidationError: line and source of different years, a negative amount, or a total
+        above the source's amount.
+    """
+    line, source = db.session.get(BudgetLine, line_id), db.session.get(FundingSource, source_id)
+    errors = {}
+    if line is None:
+        errors["budget_line_id"] = _l("Dòng ngân sách không tồn tại.")
+    if source is None:
+        errors["funding_source_id"] = _l("Nguồn kinh phí không tồn tại.")
+    if line is not None and source is not None and line.year != source.year:
+        errors["funding_source_id"] = _l("Nguồn kinh phí và dòng ngân sách phải cùng năm.")
+    if amount < 0:
+        errors["amount"] = _l("Số tiền không được âm.")
+    if errors:
+        raise ValidationError("invalid_allocation", _l("Phân bổ không hợp lệ."), errors)
+    allocation = db.session.scalar(
+        select(Allocation).where(Allocation.budget_line_id == line_id, Allocation.funding_source_id == source_id)
+    )
+    others = db.session.scalar(
+        select(func.coalesce(func.sum(Allocation.amount), 0)).where(
+            Allocation.funding_source_id == source_id, Allocation.id != (allocation.id if allocation else -1)
+        )
+    )
+    if others + amount > source.amount:
+        message = _l(
+            "Tổng phân bổ (%(t)s đ) vượt số tiền của nguồn (%(s)s đ).",
+            t=f"{others + amount:,}".replace(",", "."),
+            s=f"{source.amount:,}".replace(",", "."),
+        )
+        raise ValidationError("over_allocated", message, {"amount": message})
+    before = {"amount": allocation.amount} if allocation else None
+    if allocation is None:
+        allocation = Allocation(budget_line_id=line_id, funding_source_id=source_id, amount=amount)
+        db.session.add(allocation)
+    allocation.amount = amount
+    db.session.flush()
+    audit.record(
+        "allocation.set",
+        allocation,
+        before=before,
+        after={"amount": amount, "budget_line_id": line_id, "funding_source_id": source_id},
+    )
+    return allocation

@@ -1,0 +1,57 @@
+"""Route-walking helpers: one real object for every URL parameter of the app's routes."""
+
+import re
+
+from app.auth.models import Role
+from app.extensions import db
+from tests.factories import (
+    budget_line,
+    ethnicity,
+    funding_source,
+    make_activity,
+    make_person,
+    make_plan,
+    make_session,
+    make_trainer,
+    make_user,
+    unit,
+)
+
+
+def route_objects() -> dict:
+    """One in-scope object for every URL parameter our routes take."""
+    from app.planning.models import ActivityKind, ActivityMember, Destination, DestinationScope
+
+    organiser = make_user(Role.organiser)
+    person = make_person()  # in Huyện Lộc Bình, the district officer's scope
+    activity = make_activity(
+        kind=ActivityKind.study_tour, unit=unit("188"), destination_scope=DestinationScope.in_province
+    )
+    session = make_session(activity)
+    stop = Destination(
+        activity=activity, place="Huyện Bắc Sơn", start_date=activity.start_date, end_date=activity.start_date
+    )
+    member = ActivityMember(activity=activity, person=person)
+    db.session.add_all([stop, member])
+    db.session.flush()
+    return {
+        "person_id": person.id,
+        "unit_id": unit("188").id,
+        "user_id": organiser.id,
+        "kind": "ethnicities",
+        "row_id": ethnicity("07").id,
+        "filename": "css/app.css",
+        "activity_id": activity.id,
+        "session_id": session.id,
+        "destination_id": stop.id,
+        "member_id": member.id,
+        "plan_id": make_plan().id,
+        "line_id": budget_line().id,
+        "source_id": funding_source().id,
+    }
+
+
+def format_rule(rule_text: str, objects: dict) -> str:
+    if rule_text.startswith("/resources/"):
+        objects = {**objects, "kind": "trainers", "row_id": make_trainer().id}
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(objects[m.group(1)]), rule_text)
