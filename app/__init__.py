@@ -90,7 +90,9 @@ def _sqlite_begin(connection):
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.api.views import bp as api_bp
+    from app.api import planning as api_planning  # noqa: F401  (these register their routes on api_bp)
+    from app.api import views as api_views  # noqa: F401
+    from app.api.blueprint import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.budget.views import bp as budget_bp
     from app.core.views import bp as core_bp

@@ -17,6 +17,12 @@ ERROR_CODES = [
     "invalid_person",
     "duplicate_id_number",
     "merged_record",
+    "reason_required",
+    "transition_not_allowed",
+    "activity_frozen",
+    "invalid_status",
+    "invalid_session",
+    "invalid_activity",
     "rate_limited",
     "server_error",
 ]
@@ -74,6 +80,192 @@ PERSON_PROPERTIES = {
         "description": "set when this record was merged into another (a duplicate); lists leave it out",
     },
 }
+
+
+ACTIVITY_ID = {"name": "activity_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+YEAR = {"name": "year", "in": "query", "schema": {"type": "integer"}}
+KINDS = ["training", "workshop", "study_tour", "central_training", "monitoring"]
+STATUSES = ["draft", "submitted", "approved", "open", "in_progress", "completed", "settled", "cancelled"]
+LEVELS = ["province", "district", "commune", "village"]
+NULLABLE_INT = {"type": "integer", "nullable": True}
+NULLABLE_TEXT = {"type": "string", "nullable": True}
+
+PLANNING_SCHEMAS = {
+    "FundingSource": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "year": {"type": "integer"},
+            "amount": {"type": "integer", "description": "đồng"},
+            "carried_over_from": NULLABLE_INT,
+            "legal_basis": NULLABLE_TEXT,
+            "deadline": {"type": "string", "format": "date", "nullable": True},
+        },
+    },
+    "BudgetLine": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "parent_id": NULLABLE_INT,
+            "year": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["programme", "project", "subproject", "content"]},
+            "allocated": {"type": "integer"},
+            "committed": {
+                "type": "integer",
+                "description": "estimates of activities submitted or later, this line and those under it",
+            },
+            "spent": {"type": "integer", "description": "expenditures; 0 until costs and settlement are recorded"},
+        },
+    },
+    "ActivityInput": {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "enum": KINDS},
+            "title": {"type": "string", "maxLength": 300},
+            "topic_codes": {"type": "array", "items": {"type": "string"}},
+            "category_codes": {"type": "array", "items": {"type": "string"}},
+            "target_levels": {"type": "array", "items": {"type": "string", "enum": LEVELS}},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "venue_id": NULLABLE_INT,
+            "venue_text": NULLABLE_TEXT,
+            "destination_scope": {"type": "string", "enum": ["in_province", "out_of_province"], "nullable": True},
+            "capacity": {"type": "integer", "minimum": 1},
+            "budget_line_id": {"type": "integer"},
+            "funding_source_id": {"type": "integer"},
+            "estimated_cost": NULLABLE_INT,
+            "plan_id": NULLABLE_INT,
+            "unit_id": NULLABLE_INT,
+            "description": NULLABLE_TEXT,
+            "itinerary": NULLABLE_TEXT,
+            "transport": NULLABLE_TEXT,
+            "lodging": NULLABLE_TEXT,
+            "report": NULLABLE_TEXT,
+            "findings": NULLABLE_TEXT,
+            "recommendations": NULLABLE_TEXT,
+        },
+    },
+    "Activity": {
+        "allOf": [
+            {"$ref": "#/components/schemas/ActivityInput"},
+            {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"type": "string", "enum": STATUSES},
+                    "venue": NULLABLE_TEXT,
+                    "destinations": {"type": "array", "items": {"type": "object"}},
+                    "warnings": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "double-booked trainers or venues, capacity over the venue's, dates outside "
+                        "the plan year or after the funding deadline, no allocation",
+                    },
+                },
+            },
+        ]
+    },
+    "Session": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "activity_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"},
+            "venue_id": NULLABLE_INT,
+            "trainer_ids": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "Transition": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "string", "enum": STATUSES[1:]},
+            "reason": {"type": "string", "description": "required to cancel or send back"},
+        },
+    },
+}
+
+
+def _planning_paths(errors: dict) -> dict:
+    def body(name):
+        return {"content": {"application/json": {"schema": _ref(name)}}}
+
+    return {
+        "/funding-sources": {
+            "get": {
+                "summary": "Funding sources",
+                "parameters": [YEAR, *PAGING],
+                "responses": {"200": _json(_list_of("FundingSource")), **errors},
+            }
+        },
+        "/budget-lines": {
+            "get": {
+                "summary": "Budget lines with allocated, committed and spent money",
+                "parameters": [YEAR, *PAGING],
+                "responses": {"200": _json(_list_of("BudgetLine")), **errors},
+            }
+        },
+        "/activities": {
+            "get": {
+                "summary": "Activities the caller may see",
+                "parameters": [
+                    YEAR,
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": KINDS}},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
+                    {"name": "unit_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "budget_line_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "topic", "in": "query", "schema": {"type": "string"}},
+                    *PAGING,
+                ],
+                "responses": {"200": _json(_list_of("Activity")), **errors},
+            },
+            "post": {
+                "summary": "Plan an activity (a draft)",
+                "requestBody": body("ActivityInput"),
+                "responses": {"201": _json(_ref("Activity")), **errors},
+            },
+        },
+        "/activities/{activity_id}": {
+            "get": {
+                "summary": "One activity",
+                "parameters": [ACTIVITY_ID],
+                "responses": {"200": _json(_ref("Activity")), **errors},
+            },
+            "patch": {
+                "summary": "Change some fields of an activity",
+                "parameters": [ACTIVITY_ID],
+                "requestBody": body("ActivityInput"),
+                "responses": {"200": _json(_ref("Activity")), **errors},
+            },
+        },
+        "/activities/{activity_id}/status": {
+            "post": {
+                "summary": "One workflow step (409 not allowed now, 403 wrong role)",
+                "parameters": [ACTIVITY_ID],
+                "requestBody": body("Transition"),
+                "responses": {"200": _json(_ref("Activity")), **errors},
+            }
+        },
+        "/activities/{activity_id}/sessions": {
+            "get": {
+                "summary": "Sessions of an activity",
+                "parameters": [ACTIVITY_ID, *PAGING],
+                "responses": {"200": _json(_list_of("Session")), **errors},
+            },
+            "post": {
+                "summary": "Add a session",
+                "parameters": [ACTIVITY_ID],
+                "requestBody": body("Session"),
+                "responses": {"201": _json(_ref("Session")), **errors},
+            },
+        },
+    }
 
 
 def build_document() -> dict:
@@ -167,6 +359,7 @@ def build_document() -> dict:
                 },
                 "Person": {"type": "object", "properties": PERSON_PROPERTIES},
                 "PersonInput": person_input,
+                **PLANNING_SCHEMAS,
             },
         },
         "paths": {
@@ -293,6 +486,7 @@ def build_document() -> dict:
                     },
                 },
             },
+            **_planning_paths(ERRORS),
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -1,12 +1,11 @@
-"""JSON API v1: token auth, reference data and people (see shared API.md)."""
+"""JSON API v1: tokens, reference data and people (see shared API.md and docs/api.md)."""
 
-from datetime import date
-
-from flask import Blueprint, current_app, g, jsonify, request
-from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import func, select
+from flask import current_app, g, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
 
 from app.api import schemas
+from app.api.blueprint import MAX_PER_PAGE, body_json, bp, iso_date, paginate
 from app.api.openapi import build_document
 from app.audit import services as audit
 from app.auth import services as auth_services
@@ -22,50 +21,8 @@ from app.permissions import get_in_scope_or_404, public, require
 from app.reference import services as reference
 from app.reference.models import Ethnicity, ParticipantCategory
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_PER_PAGE = 200
 # The service speaks of ids; the API of codes.
 API_FIELD_NAMES = {"ethnicity_id": "ethnicity_code", "category_id": "category"}
-
-
-@bp.before_request
-def authenticate_by_token():
-    """The API knows bearer tokens only: a browser's session cookie never authenticates a call,
-    which is why the API needs no CSRF token."""
-    g._login_user = AnonymousUserMixin()
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and raw.strip():
-        found = auth_services.user_for_token(raw.strip())
-        if found is not None:
-            g._login_user, g.api_token = found
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("invalid_json", _l("Nội dung yêu cầu phải là một đối tượng JSON."), status=400)
-    return data
-
-
-def _paginate(query, serialise, default_per_page: int = 50):
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-        per_page = min(max(int(request.args.get("per_page", default_per_page)), 1), MAX_PER_PAGE)
-    except ValueError:
-        raise DomainError("invalid_pagination", _l("page và per_page phải là số nguyên."), status=400) from None
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-    return jsonify({"items": [serialise(item) for item in items], "total": total, "page": page, "per_page": per_page})
-
-
-def _iso_date(value, field, errors):
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        errors[field] = _l("Ngày phải theo dạng YYYY-MM-DD.")
-        return None
 
 
 # -- tokens ---------------------------------------------------------------------------
@@ -76,7 +33,7 @@ def _iso_date(value, field, errors):
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def token_create():
     """Exchange a username and password for a bearer token."""
-    body = _body()
+    body = body_json()
     user = auth_services.authenticate(str(body.get("username") or ""), str(body.get("password") or ""))
     if user is None:
         audit.record("auth.login_failed", object_type="users", after={"username": str(body.get("username"))[:60]})
@@ -107,7 +64,7 @@ def unit_list():
     level = request.args.get("level")
     if level and level not in {lv.value for lv in UnitLevel}:
         errors["level"] = _l("level phải là province, district, commune hoặc village.")
-    on = _iso_date(request.args.get("on"), "on", errors)
+    on = iso_date(request.args.get("on"), "on", errors)
     parent_id = request.args.get("parent_id", "")
     if parent_id and not parent_id.isdigit():
         errors["parent_id"] = _l("parent_id phải là số nguyên.")
@@ -119,28 +76,28 @@ def unit_list():
         parent_id=int(parent_id) if parent_id else None,
         q=request.args.get("q"),
     )
-    return _paginate(query, schemas.unit)
+    return paginate(query, schemas.unit)
 
 
 @bp.route("/ethnicities")
 @require("reference.view")
 def ethnicity_list():
     """The ethnic groups with their codes."""
-    return _paginate(reference.ethnicities_query(), schemas.ethnicity, default_per_page=MAX_PER_PAGE)
+    return paginate(reference.ethnicities_query(), schemas.ethnicity, default_per_page=MAX_PER_PAGE)
 
 
 @bp.route("/categories")
 @require("reference.view")
 def category_list():
     """Participant categories."""
-    return _paginate(reference.categories_query(), schemas.named, default_per_page=MAX_PER_PAGE)
+    return paginate(reference.categories_query(), schemas.named, default_per_page=MAX_PER_PAGE)
 
 
 @bp.route("/topics")
 @require("reference.view")
 def topic_list():
     """Training topics."""
-    return _paginate(reference.topics_query(), schemas.named, default_per_page=MAX_PER_PAGE)
+    return paginate(reference.topics_query(), schemas.named, default_per_page=MAX_PER_PAGE)
 
 
 # -- people ---------------------------------------------------------------------------
@@ -154,7 +111,7 @@ def person_list():
     unit_id = request.args.get("unit_id", "")
     if unit_id.isdigit():
         filters.unit_id = int(unit_id)
-    return _paginate(people.search(current_user, filters), schemas.person)
+    return paginate(people.search(current_user, filters), schemas.person)
 
 
 @bp.route("/people/<int:person_id>")
@@ -168,7 +125,7 @@ def person_get(person_id):
 @require("people.edit")
 def person_create():
     """Register a person (409 ``possible_duplicate`` unless ``confirm`` is true)."""
-    return _save_person(None, _body())
+    return _save_person(None, body_json())
 
 
 @bp.route("/people/<int:person_id>", methods=["PATCH"])
@@ -176,7 +133,7 @@ def person_create():
 def person_update(person_id):
     """Change some fields of a person."""
     person = get_in_scope_or_404(Person, person_id)
-    return _save_person(person, _body())
+    return _save_person(person, body_json())
 
 
 def _save_person(person: Person | None, body: dict):
@@ -232,7 +189,7 @@ def _person_data(body: dict, person: Person | None) -> tuple[dict, dict]:
                 value = None
             data[key] = value
     if "birth_date" in body:
-        data["birth_date"] = _iso_date(body["birth_date"], "birth_date", errors)
+        data["birth_date"] = iso_date(body["birth_date"], "birth_date", errors)
     elif "birth_year" in body:
         data["birth_date"] = None  # a year given alone replaces a date it contradicts
     if "ethnicity_code" in body:
