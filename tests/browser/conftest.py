@@ -22,6 +22,7 @@ from tests.conftest import build_test_app, postgres_url, run_ddl, skip_or_fail, 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ORGANISER = ("to-chuc", "mật khẩu tổ chức 2023")
+LEADER = ("lanh-dao", "mật khẩu lãnh đạo 2023")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -51,6 +52,7 @@ def live_server(app, tmp_path_factory):
     with served.app_context():
         load_demo(served.instance_path)
         create_user({"username": ORGANISER[0], "full_name": "Hoàng Thị Mai", "role": Role.organiser}, ORGANISER[1])
+        create_user({"username": LEADER[0], "full_name": "Đàm Văn Chính", "role": Role.leader}, LEADER[1])
         db.session.commit()
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
