@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from app.budget.views import bp as budget_bp
     from app.core.views import bp as core_bp
     from app.geo.views import bp as geo_bp
+    from app.materials.views import bp as materials_bp
     from app.people.views import bp as people_bp
     from app.planning.views import bp as planning_bp
     from app.reference.views import bp as reference_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(budget_bp)
     app.register_blueprint(planning_bp)
+    app.register_blueprint(materials_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

@@ -35,6 +35,8 @@ RULES: dict[str, frozenset[Role]] = {
     "planning.edit": frozenset({Role.admin, Role.organiser}),
     "planning.transition": frozenset({Role.admin, Role.organiser, Role.leader, Role.finance}),
     "planning.resources": frozenset({Role.admin, Role.organiser}),
+    "materials.view": STAFF,
+    "materials.edit": frozenset({Role.admin, Role.organiser}),
     "budget.view": STAFF,
     "budget.edit": frozenset({Role.admin, Role.finance}),
     # Seeing a citizen ID unmasked: the people who register and verify identities.

@@ -7,10 +7,12 @@ from tests.browser.test_people_on_phone import no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_transaction]
 
-SESSIONS = [("Sáng ngày thứ nhất", "12/06/2023", "07:30", "11:30"),
-            ("Chiều ngày thứ nhất", "12/06/2023", "13:30", "17:00"),
-            ("Sáng ngày thứ hai", "13/06/2023", "07:30", "11:30"),
-            ("Chiều ngày thứ hai", "13/06/2023", "13:30", "17:00")]
+SESSIONS = [
+    ("Sáng ngày thứ nhất", "12/06/2023", "07:30", "11:30"),
+    ("Chiều ngày thứ nhất", "12/06/2023", "13:30", "17:00"),
+    ("Sáng ngày thứ hai", "13/06/2023", "07:30", "11:30"),
+    ("Chiều ngày thứ hai", "13/06/2023", "13:30", "17:00"),
+]
 
 
 def choose_option(page, select_id: str, text: str) -> None:
