@@ -34,11 +34,12 @@ def route_objects() -> dict:
     member = ActivityMember(activity=activity, person=person)
     db.session.add_all([stop, member])
     db.session.flush()
-    from app.materials.services import attach, create_material
+    from app.materials.services import attach, create_material, participant_token
 
     material = create_material({"title": "Sổ tay giảm nghèo"}, "so-tay.pdf", b"%PDF-1.4 test", organiser)
     use = attach(activity, material.id, None)
     return {
+        "token": participant_token(activity),
         "material_id": material.id,
         "version_id": material.versions[0].id,
         "use_id": use.id,

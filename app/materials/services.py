@@ -148,3 +148,45 @@ def uses_of_activity(activity: Activity) -> list[ActivityMaterial]:
     return db.session.scalars(
         select(ActivityMaterial).where(ActivityMaterial.activity_id == activity.id).order_by(ActivityMaterial.id)
     ).all()
+
+
+# -- participants' link -------------------------------------------------------------------------
+
+LINK_SALT = "activity-materials-v1"
+LINK_DAYS = 365
+
+
+def _serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def participant_token(activity: Activity) -> str:
+    """A signed token that opens this activity's materials without an account (phones, QR)."""
+    return _serializer().dumps({"v": 1, "a": activity.id})
+
+
+def activity_for_token(token: str) -> Activity | None:
+    """The activity a participant token opens; None when forged, expired or for a cancelled activity."""
+    from itsdangerous import BadSignature
+
+    try:
+        payload = _serializer().loads(token, max_age=LINK_DAYS * 24 * 3600)
+    except BadSignature:
+        return None
+    activity = db.session.get(Activity, payload.get("a")) if isinstance(payload, dict) else None
+    if activity is None or activity.status.value == "cancelled":
+        return None
+    return activity
+
+
+def qr_png(url: str) -> bytes:
+    import io
+
+    import qrcode
+
+    image = qrcode.make(url, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

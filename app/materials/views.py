@@ -1,6 +1,6 @@
 """Pages of the materials library, downloads, and the materials of an activity."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +9,7 @@ from app.extensions import db
 from app.materials import services
 from app.materials.forms import AttachForm, MaterialForm, VersionForm
 from app.materials.models import ActivityMaterial, Material, MaterialVersion
-from app.permissions import require
+from app.permissions import public, require
 from app.planning import services as planning
 from app.planning.models import Activity
 from app.reference import services as reference
@@ -150,3 +150,48 @@ def activity_material_detach(activity_id, use_id):
     if form.submit(lambda: services.detach(use) or True):
         flash(_("Đã bỏ tài liệu khỏi hoạt động."), "success")
     return redirect(url_for("materials.activity_materials", activity_id=activity_id))
+
+
+def participant_url(activity: Activity) -> str:
+    from flask import current_app
+
+    path = url_for("materials.participant_materials", token=services.participant_token(activity))
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+@bp.route("/activities/<int:activity_id>/materials/qr.png")
+@require("materials.view")
+def activity_materials_qr(activity_id):
+    """The participants' link as a QR code, to print or show at the venue."""
+    activity = _visible_activity(activity_id)
+    response = make_response(services.qr_png(participant_url(activity)))
+    response.headers["Content-Type"] = "image/png"
+    return response
+
+
+@bp.route("/m/<token>")
+@public
+def participant_materials(token):
+    """Participants open an activity's materials from the link or QR they were given."""
+    activity = services.activity_for_token(token) or abort(404)
+    return render_template(
+        "materials/participant_materials.html", activity=activity, token=token, uses=services.uses_of_activity(activity)
+    )
+
+
+@bp.route("/m/<token>/<int:version_id>")
+@public
+def participant_download(token, version_id):
+    """Download a material of the activity the link opens (and nothing else)."""
+    activity = services.activity_for_token(token) or abort(404)
+    version = db.session.get(MaterialVersion, version_id)
+    attached = {use.material_id for use in services.uses_of_activity(activity)}
+    if version is None or version.material_id not in attached:
+        abort(404)
+    return send_file(
+        services.file_path(version),
+        mimetype=version.content_type,
+        as_attachment=True,
+        download_name=version.original_name,
+        max_age=0,
+    )

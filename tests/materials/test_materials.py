@@ -138,3 +138,67 @@ def test_district_officers_read_but_do_not_upload(client, auth):
     assert upload(client, "x.pdf", PDF).status_code == 403
     hidden = make_activity(unit=unit("183"))
     assert client.get(f"/activities/{hidden.id}/materials").status_code == 404
+
+
+def attached_material(client, activity):
+    upload(client, "so-tay.pdf", PDF)
+    material = db.session.scalars(select(Material).order_by(Material.id.desc())).first()
+    client.post(f"/activities/{activity.id}/materials/attach", data={"material_id": material.id})
+    return material
+
+
+def test_participants_open_materials_from_the_link_without_an_account(app, client, organiser):
+    from app.materials.services import participant_token
+
+    activity = make_activity(title="Lớp tập huấn Đình Lập")
+    material = attached_material(client, activity)
+    unattached = attached_material(client, make_activity())
+    token = participant_token(activity)
+    phone = app.test_client()  # nobody signed in
+
+    page = phone.get(f"/m/{token}").get_data(as_text=True)
+    assert "Lớp tập huấn Đình Lập" in page and material.title in page
+    assert phone.get(f"/m/{token}/{material.current.id}").data == PDF
+    assert phone.get(f"/m/{token}/{unattached.current.id}").status_code == 404
+    assert phone.get(f"/m/{token[:-2]}xx").status_code == 404
+
+
+def test_the_participant_link_expires_and_dies_with_a_cancelled_activity(app, monkeypatch):
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    from app.materials.services import participant_token
+    from app.planning.models import ActivityStatus
+
+    activity = make_activity()
+    with app.test_request_context():
+        fresh = participant_token(activity)
+        with monkeypatch.context() as patch:  # signed 400 days ago
+            patch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 400 * 86400)
+            old = participant_token(activity)
+    client = app.test_client()
+    assert client.get(f"/m/{fresh}").status_code == 200
+    assert client.get(f"/m/{old}").status_code == 404
+    activity.status = ActivityStatus.cancelled
+    db.session.flush()
+    assert client.get(f"/m/{fresh}").status_code == 404
+
+
+def test_the_activity_page_offers_the_link_as_a_qr_code_a_phone_can_read(app, client, organiser):
+    import shutil
+    import subprocess
+
+    from tests.conftest import skip_or_fail
+
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        skip_or_fail("zbarimg is not installed (apt-get install zbar-tools)", "REQUIRE_BROWSER")
+    activity = make_activity(title="Lớp có mã QR")
+    response = client.get(f"/activities/{activity.id}/materials/qr.png")
+    assert response.headers["Content-Type"] == "image/png"
+    run = subprocess.run([zbarimg, "--quiet", "--raw", "-"], input=response.data, capture_output=True, check=True)
+    decoded = run.stdout.decode().strip()
+    assert decoded.startswith(app.config["BASE_URL"] + "/m/")
+    path = decoded.removeprefix(app.config["BASE_URL"])
+    assert "Lớp có mã QR" in app.test_client().get(path).get_data(as_text=True)
