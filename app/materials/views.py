@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.forms import BaseForm
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 from app.materials import services
@@ -146,7 +147,7 @@ def activity_material_detach(activity_id, use_id):
     use = db.session.get(ActivityMaterial, use_id)
     if use is None or use.activity_id != activity.id:
         abort(404)
-    form = VersionForm()
+    form = BaseForm()
     if form.submit(lambda: services.detach(use) or True):
         flash(_("Đã bỏ tài liệu khỏi hoạt động."), "success")
     return redirect(url_for("materials.activity_materials", activity_id=activity_id))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.budget import services as budget
+from app.core.forms import BaseForm
 from app.extensions import db
 from app.geo.services import unit_choices
 from app.people.services import PeopleFilter
@@ -324,7 +325,7 @@ def session_delete(activity_id, session_id):
     """Delete a session."""
     activity = _activity_or_404(activity_id)
     session = _child_or_404(ActivitySession, session_id, activity)
-    form = TransitionForm(meta={"csrf": True})
+    form = BaseForm()
     if form.submit(lambda: services.delete_session(session) or True):
         flash(_("Đã xóa buổi học."), "success")
     for error in form.form_errors:
@@ -386,7 +387,7 @@ def member_remove(activity_id, member_id):
     """Remove a member from a delegation or team."""
     activity = _activity_or_404(activity_id)
     member = _child_or_404(ActivityMember, member_id, activity)
-    form = TransitionForm(meta={"csrf": True})
+    form = BaseForm()
     if form.submit(lambda: services.remove_member(member) or True):
         flash(_("Đã bỏ thành viên khỏi đoàn."), "success")
     for error in form.form_errors:
