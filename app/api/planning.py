@@ -9,10 +9,11 @@ from sqlalchemy import select
 from app.api.blueprint import body_json, bp, iso_date, paginate
 from app.budget import services as budget
 from app.core.formats import VIETNAM
+from app.core.forms import MAX_ID, int_or_none, year_or_none
 from app.core.i18n import lazy_gettext as _l
-from app.errors import ValidationError
+from app.errors import DomainError, ValidationError
 from app.extensions import db
-from app.permissions import require
+from app.permissions import can, require
 from app.planning import services as planning
 from app.planning.models import Activity, ActivityKind, ActivitySession, ActivityStatus
 from app.planning.services import ActivityFilter
@@ -36,9 +37,9 @@ ACTIVITY_IDS = ("plan_id", "venue_id", "unit_id", "organiser_org_id", "budget_li
 
 def _year_arg() -> int | None:
     value = request.args.get("year", "")
-    if value and not value.isdigit():
+    if value and year_or_none(value) is None:
         raise ValidationError("invalid_filter", _l("Tham số lọc không hợp lệ."), {"year": _l("Năm không hợp lệ.")})
-    return int(value) if value else None
+    return year_or_none(value)
 
 
 def _local_iso(value: datetime) -> str:
@@ -127,6 +128,19 @@ def _activity(activity: Activity) -> dict:
         "estimated_cost": activity.estimated_cost,
         "plan_id": activity.plan_id,
         "unit_id": activity.unit_id,
+        "organiser_org_id": activity.organiser_org_id,
+        "venue_text": activity.venue_text,
+        "description": activity.description,
+        "itinerary": activity.itinerary,
+        "transport": activity.transport,
+        "lodging": activity.lodging,
+        "report": activity.report,
+        "findings": activity.findings,
+        "recommendations": activity.recommendations,
+        "visited_unit_ids": [u.id for u in activity.visited_units],
+        "members": [
+            {"person_id": m.person_id, "role": m.role.value} for m in activity.members if can("people.view", m.person)
+        ],
         "destinations": [
             {
                 "place": d.place,
@@ -178,9 +192,9 @@ def activity_list():
 
     def int_arg(name):
         value = request.args.get(name, "")
-        if value and not value.isdigit():
+        if value and int_or_none(value) is None:
             errors[name] = _l("Giá trị phải là số nguyên.")
-        return int(value) if value.isdigit() else None
+        return int_or_none(value)
 
     topic = request.args.get("topic")
     topic_id = db.session.scalar(select(TrainingTopic.id).where(TrainingTopic.code == topic)) if topic else None
@@ -220,49 +234,83 @@ def activity_update(activity_id):
     return _save_activity(_visible_activity_or_404(activity_id), body_json())
 
 
+def _int_value(value, maximum: int = MAX_ID) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= maximum
+
+
 def _save_activity(activity: Activity | None, body: dict):
+    data, errors = _activity_data(body, activity)
+    if errors:
+        # Report every faulty field at once: the service checks what could be read.
+        try:
+            planning.clean(data)
+        except ValidationError as error:
+            errors = {**_api_fields(error.fields), **errors}
+        raise ValidationError("invalid_activity", _l("Thông tin hoạt động chưa hợp lệ."), errors)
+    try:
+        saved = planning.save_activity(activity, data, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        error.fields = _api_fields(error.fields)
+        raise
+    db.session.commit()
+    return jsonify(_activity(saved)), 201 if activity is None else 200
+
+
+def _api_fields(fields: dict) -> dict:
+    return {API_FIELD_NAMES.get(k, k): v for k, v in fields.items()}
+
+
+def _activity_data(body: dict, activity: Activity | None) -> tuple[dict, dict]:
+    """The service's plain data from an API body (PATCH keeps what the body leaves out)."""
     errors: dict = {}
     data = _current_activity_data(activity)
+    if "venue" in body:  # the contract's name for the free-text venue
+        body = {**body, "venue_text": body["venue"]}
     for key in ACTIVITY_TEXT:
         if key in body:
             if body[key] is not None and not isinstance(body[key], str):
                 errors[key] = _l("Giá trị phải là chuỗi ký tự.")
             else:
                 data[key] = body[key]
-    for key in (*ACTIVITY_IDS, "capacity", "estimated_cost"):
+    for key, maximum in (*((k, MAX_ID) for k in ACTIVITY_IDS), ("capacity", MAX_ID), ("estimated_cost", 10**15)):
         if key in body:
-            value = body[key]
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                errors[key] = _l("Giá trị phải là số nguyên.")
+            if body[key] is not None and not _int_value(body[key], maximum):
+                errors[key] = _l("Giá trị phải là số nguyên không âm.")
             else:
-                data[key] = value
+                data[key] = body[key]
     for key in ("start_date", "end_date"):
         if key in body:
             data[key] = iso_date(body[key], key, errors)
     if "target_levels" in body:
-        data["target_levels"] = body["target_levels"] if isinstance(body["target_levels"], list) else ["?"]
+        levels = body["target_levels"]
+        if not isinstance(levels, list) or not all(isinstance(level, str) for level in levels):
+            errors["target_levels"] = _l("Phải là danh sách các cấp.")
+        else:
+            data["target_levels"] = levels
+    if "visited_unit_ids" in body:
+        ids = body["visited_unit_ids"]
+        if not isinstance(ids, list) or not all(_int_value(i) for i in ids):
+            errors["visited_unit_ids"] = _l("Phải là danh sách mã số đơn vị.")
+        else:
+            data["visited_unit_ids"] = ids
     for key, model, field in (
         ("topic_codes", TrainingTopic, "topic_ids"),
         ("category_codes", ParticipantCategory, "category_ids"),
     ):
         if key in body:
-            codes = body[key] if isinstance(body[key], list) else []
+            codes = body[key]
+            if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+                errors[key] = _l("Phải là danh sách mã.")
+                continue
             found = dict(db.session.execute(select(model.code, model.id).where(model.code.in_(codes))).all())
-            if len(found) != len(set(codes)) or not isinstance(body[key], list):
+            if len(found) != len(set(codes)):
                 errors[key] = _l("Có mã không có trong danh mục.")
             data[field] = list(found.values())
-    if errors:
-        raise ValidationError("invalid_activity", _l("Thông tin hoạt động chưa hợp lệ."), errors)
-    try:
-        saved = planning.save_activity(activity, data, current_user)
-    except ValidationError as error:
-        db.session.rollback()
-        error.fields = {
-            {"topic_ids": "topic_codes", "category_ids": "category_codes"}.get(k, k): v for k, v in error.fields.items()
-        }
-        raise
-    db.session.commit()
-    return jsonify(_activity(saved)), 201 if activity is None else 200
+    return data, errors
+
+
+API_FIELD_NAMES = {"topic_ids": "topic_codes", "category_ids": "category_codes", "venue_text": "venue"}
 
 
 def _current_activity_data(activity: Activity | None) -> dict:
@@ -317,9 +365,13 @@ def session_create(activity_id):
         "title": body.get("title") if isinstance(body.get("title"), str) else None,
         "starts_at": _parse_datetime(body.get("starts_at"), "starts_at", errors),
         "ends_at": _parse_datetime(body.get("ends_at"), "ends_at", errors),
-        "venue_id": body.get("venue_id") if isinstance(body.get("venue_id"), int) else None,
-        "trainer_ids": [i for i in body.get("trainer_ids") or [] if isinstance(i, int)],
+        "venue_id": body.get("venue_id"),
+        "trainer_ids": body.get("trainer_ids") or [],
     }
+    if data["venue_id"] is not None and not _int_value(data["venue_id"]):
+        errors["venue_id"] = _l("Giá trị phải là số nguyên không âm.")
+    if not isinstance(data["trainer_ids"], list) or not all(_int_value(i) for i in data["trainer_ids"]):
+        errors["trainer_ids"] = _l("Phải là danh sách mã số giảng viên.")
     if errors:
         raise ValidationError("invalid_session", _l("Thông tin buổi học chưa hợp lệ."), errors)
     session = planning.save_session(activity, None, data)

@@ -9,6 +9,7 @@ from app.api.blueprint import MAX_PER_PAGE, body_json, bp, iso_date, paginate
 from app.api.openapi import build_document
 from app.audit import services as audit
 from app.auth import services as auth_services
+from app.core.forms import int_or_none
 from app.core.i18n import lazy_gettext as _l
 from app.errors import DomainError, ValidationError, json_error
 from app.extensions import db, limiter
@@ -66,7 +67,7 @@ def unit_list():
         errors["level"] = _l("level phải là province, district, commune hoặc village.")
     on = iso_date(request.args.get("on"), "on", errors)
     parent_id = request.args.get("parent_id", "")
-    if parent_id and not parent_id.isdigit():
+    if parent_id and int_or_none(parent_id) is None:
         errors["parent_id"] = _l("parent_id phải là số nguyên.")
     if errors:
         raise ValidationError("invalid_filter", _l("Tham số lọc không hợp lệ."), errors)
@@ -108,9 +109,7 @@ def topic_list():
 def person_list():
     """People within the caller's scope; ``q`` searches names without diacritics."""
     filters = PeopleFilter(q=(request.args.get("q") or "").strip()[:100] or None)
-    unit_id = request.args.get("unit_id", "")
-    if unit_id.isdigit():
-        filters.unit_id = int(unit_id)
+    filters.unit_id = int_or_none(request.args.get("unit_id"))
     return paginate(people.search(current_user, filters), schemas.person)
 
 

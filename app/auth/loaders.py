@@ -3,6 +3,7 @@
 from flask import g
 
 from app.auth.models import User
+from app.core.forms import int_or_none
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 
@@ -18,7 +19,7 @@ def init_login(app, login_manager) -> None:
     def load_user(session_id: str):
         # The id carries the user's session nonce: a changed nonce logs the session out.
         user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
+        if int_or_none(user_id) is None:
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.is_active or user.session_nonce != nonce:

@@ -1,7 +1,7 @@
 """Finance's forms: budget lines, funding sources, allocations."""
 
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.budget.models import LINE_KIND_LABELS, LineKind
 from app.core.forms import BaseForm, IntField, MoneyField, VNDateField, optional_int
@@ -48,7 +48,7 @@ class FundingSourceForm(BaseForm):
         _l("Tên nguồn"), validators=[DataRequired(REQUIRED), Length(max=300, message=_l("Tối đa %(max)d ký tự."))]
     )
     legal_basis = TextAreaField(_l("Căn cứ (quyết định giao dự toán...)"))
-    amount = MoneyField(_l("Số tiền (đồng)"), validators=[DataRequired(REQUIRED)])
+    amount = MoneyField(_l("Số tiền (đồng)"), validators=[InputRequired(REQUIRED)])
     carried_over_from = IntField(_l("Chuyển nguồn từ năm (nếu có)"), validators=[Optional()])
     deadline = VNDateField(_l("Hạn sử dụng"))
 
@@ -59,4 +59,4 @@ class FundingSourceForm(BaseForm):
 class AllocationForm(BaseForm):
     budget_line_id = SelectField(_l("Dòng ngân sách"), coerce=optional_int, validate_choice=False)
     funding_source_id = SelectField(_l("Nguồn kinh phí"), coerce=optional_int, validate_choice=False)
-    amount = MoneyField(_l("Số tiền phân bổ (đồng)"), validators=[DataRequired(REQUIRED)])
+    amount = MoneyField(_l("Số tiền phân bổ (đồng)"), validators=[InputRequired(REQUIRED)])

@@ -167,6 +167,14 @@ def save_line(line: BudgetLine | None, data: dict) -> BudgetLine:
     parent = db.session.get(BudgetLine, data["parent_id"]) if data.get("parent_id") else None
     if data.get("parent_id") and (parent is None or parent.year != data["year"]):
         errors["parent_id"] = _l("Dòng cấp trên phải là một dòng của cùng năm.")
+    ancestor = parent
+    while ancestor is not None and line is not None:
+        if ancestor.id == line.id:
+            errors["parent_id"] = _l("Dòng cấp trên không được là chính dòng này hoặc dòng cấp dưới của nó.")
+            break
+        ancestor = ancestor.parent
+    if line is not None and line.year != data["year"] and (line.children or line.allocations):
+        errors["year"] = _l("Dòng đã có dòng cấp dưới hoặc phân bổ: không đổi năm được.")
     if errors:
         raise ValidationError("invalid_budget_line", _l("Dòng ngân sách không hợp lệ."), errors)
     return audit.save_audited(line, BudgetLine, data, LINE_FIELDS, "budget_line")
@@ -188,6 +196,12 @@ def save_source(source: FundingSource | None, data: dict) -> FundingSource:
         errors["amount"] = _l("Số tiền không được âm.")
     if data.get("carried_over_from") and data["carried_over_from"] >= data["year"]:
         errors["carried_over_from"] = _l("Năm chuyển nguồn phải trước năm sử dụng.")
+    if source is not None and "amount" not in errors:
+        allocated = sum(a.amount for a in source.allocations)
+        if data["amount"] < allocated:
+            errors["amount"] = _l(
+                "Số tiền không được nhỏ hơn số đã phân bổ (%(a)s đ).", a=f"{allocated:,}".replace(",", ".")
+            )
     if errors:
         raise ValidationError("invalid_funding_source", _l("Nguồn kinh phí không hợp lệ."), errors)
     return audit.save_audited(source, FundingSource, data, SOURCE_FIELDS, "funding_source")

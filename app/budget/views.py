@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.budget import services
 from app.budget.forms import AllocationForm, BudgetLineForm, FundingSourceForm
 from app.budget.models import Allocation, BudgetLine, FundingSource
+from app.core.forms import year_or_none
 from app.extensions import db
 from app.permissions import require
 
@@ -17,9 +18,8 @@ BLANK = [(None, "—")]
 
 
 def _year() -> int:
-    value = request.args.get("year", "")
-    if value.isdigit():
-        return int(value)
+    if (year := year_or_none(request.args.get("year"))) is not None:
+        return year
     known = services.years()
     return known[0] if known else date.today().year
 

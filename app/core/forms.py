@@ -60,7 +60,7 @@ class IntField(IntegerField):
         if not text:
             self.data = None
             return
-        if not re.fullmatch(r"-?\d{1,12}", text):
+        if not re.fullmatch(r"-?[0-9]{1,10}", text) or abs(int(text)) > MAX_ID:
             self.data = None
             raise ValueError(_l("Nhập một số nguyên."))
         self.data = int(text)
@@ -81,7 +81,7 @@ class MoneyField(StringField):
             self.data = None
             return
         digits = re.sub(r"[\s.]", "", text)
-        if not digits.isdigit() or len(digits) > 15:
+        if not re.fullmatch(r"[0-9]{1,15}", digits):
             self.data = None
             raise ValueError(_l("Nhập số tiền bằng chữ số, ví dụ 12.500.000."))
         self.data = int(digits)
@@ -112,13 +112,33 @@ class TimeField(StringField):
         self.data = time(int(match.group(1)), int(match.group(2)))
 
 
-def optional_int(value):
-    """Coerce a select's value to int, '' and garbage to None (the service reports what is missing)."""
-    if value in (None, "", "None"):
+MAX_ID = 2**31 - 1  # the largest integer every supported database column holds
+
+
+def int_or_none(value, maximum: int = MAX_ID) -> int | None:
+    """An id or count typed in a URL or form: ASCII digits only (not '²' or '٣'), within range."""
+    if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    return int(value) if re.fullmatch(r"\d{1,9}", str(value)) else None
+        return value if 0 <= value <= maximum else None
+    text = str(value or "").strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text) or int(text) > maximum:
+        return None
+    return int(text)
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def year_or_none(value) -> int | None:
+    """A plan or budget year the product works with (2000-2100); anything else is None."""
+    year = int_or_none(value, LAST_YEAR)
+    return year if year is not None and year >= FIRST_YEAR else None
+
+
+def optional_int(value):
+    """Coerce a select's value to int, '' and garbage to None (the service reports what is missing)."""
+    return int_or_none(value)
 
 
 class BaseForm(FlaskForm):

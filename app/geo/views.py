@@ -5,7 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.core.forms import parse_vn_date
+from app.core.forms import int_or_none, parse_vn_date
 from app.extensions import db
 from app.geo import services
 from app.geo.models import AdminUnit, UnitLevel
@@ -31,7 +31,7 @@ def unit_list():
         level=level,
         on=on,
         q=(request.args.get("q") or "").strip()[:60] or None,
-        parent_id=int(parent_id) if parent_id.isdigit() else None,
+        parent_id=int_or_none(parent_id),
     )
     page = db.paginate(query, per_page=100, error_out=False)
     return render_template("geo/unit_list.html", page=page, level=level, on=on, UnitLevel=UnitLevel)

@@ -15,7 +15,8 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.materials.files import check_upload
 from app.materials.models import ActivityMaterial, Material, MaterialVersion
-from app.planning.models import Activity, ActivitySession
+from app.planning.models import Activity, ActivitySession, ActivityStatus
+from app.planning.services import check_editable
 from app.reference.models import TrainingTopic
 
 
@@ -101,6 +102,7 @@ def attach(activity: Activity, material_id: int | None, session_id: int | None) 
 
     :raises ValidationError: unknown material, a session of another activity, or already attached.
     """
+    check_editable(activity)
     material = db.session.get(Material, material_id) if material_id else None
     session = db.session.get(ActivitySession, session_id) if session_id else None
     if material is None:
@@ -130,6 +132,7 @@ def attach(activity: Activity, material_id: int | None, session_id: int | None) 
 
 
 def detach(use: ActivityMaterial) -> None:
+    check_editable(use.activity)
     audit.record("activity.material_detach", use.activity, before={"material_id": use.material_id})
     db.session.delete(use)
     db.session.flush()
@@ -153,6 +156,14 @@ def uses_of_activity(activity: Activity) -> list[ActivityMaterial]:
 # -- participants' link -------------------------------------------------------------------------
 
 LINK_SALT = "activity-materials-v1"
+# Participants reach materials of activities that are going ahead: approved onward, not cancelled.
+PARTICIPANT_STATUSES = (
+    ActivityStatus.approved,
+    ActivityStatus.open,
+    ActivityStatus.in_progress,
+    ActivityStatus.completed,
+    ActivityStatus.settled,
+)
 LINK_DAYS = 365
 
 
@@ -176,7 +187,7 @@ def activity_for_token(token: str) -> Activity | None:
     except BadSignature:
         return None
     activity = db.session.get(Activity, payload.get("a")) if isinstance(payload, dict) else None
-    if activity is None or activity.status.value == "cancelled":
+    if activity is None or activity.status not in PARTICIPANT_STATUSES:
         return None
     return activity
 

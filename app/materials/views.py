@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, int_or_none
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 from app.materials import services
@@ -32,9 +32,7 @@ def _upload(form) -> tuple[str, bytes] | None:
 def material_list():
     """The library, by topic."""
     topic_id = request.args.get("topic_id", "")
-    query = services.materials_query(
-        int(topic_id) if topic_id.isdigit() else None, (request.args.get("q") or "").strip()[:100] or None
-    )
+    query = services.materials_query(int_or_none(topic_id), (request.args.get("q") or "").strip()[:100] or None)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template("materials/material_list.html", page=page, topics=reference.topics())
 

@@ -5,7 +5,7 @@ import re
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.validators import DataRequired
 
-from app.core.forms import BaseForm, IntField, VNDateField, optional_int
+from app.core.forms import BaseForm, IntField, VNDateField, int_or_none, optional_int
 from app.core.i18n import lazy_gettext as _l
 from app.geo.models import LEVEL_LABELS, UnitLevel
 from app.people.models import GENDER_LABELS, Gender
@@ -42,7 +42,7 @@ class PersonForm(BaseForm):
             "full_name": self.full_name.data,
             "gender": self.gender.data,
             "birth_date": self.birth_date.data,
-            "birth_year": int(year) if year.isdigit() else None,
+            "birth_year": int_or_none(year, 9999),
             "ethnicity_id": self.ethnicity_id.data,
             "id_number": self.id_number.data,
             "phone": self.phone.data,

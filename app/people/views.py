@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.exports import spreadsheet_safe
+from app.core.forms import int_or_none
 from app.extensions import db
 from app.geo.models import UnitLevel
 from app.geo.services import unit_choices
@@ -26,8 +27,7 @@ def _filters_from_request() -> PeopleFilter:
     args = request.args
 
     def as_int(name):
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return int_or_none(args.get(name))
 
     def as_enum(enum_type, name):
         try:

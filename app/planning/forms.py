@@ -10,6 +10,7 @@ from app.planning.models import KIND_LABELS, SCOPE_LABELS, ActivityKind, Destina
 
 REQUIRED = _l("Trường này là bắt buộc.")
 TOO_LONG = _l("Tối đa %(max)d ký tự.")
+TARGET = NumberRange(min=0, max=10_000_000, message=_l("Chỉ tiêu phải từ 0 đến 10.000.000."))
 
 
 def ids(label, **kwargs):
@@ -117,10 +118,13 @@ class PlanForm(BaseForm):
     title = StringField(_l("Tên kế hoạch"), validators=[Length(max=300, message=TOO_LONG)])
     organisation_id = SelectField(_l("Cơ quan ban hành"), coerce=optional_int, validate_choice=False)
     signatory_id = SelectField(_l("Người ký"), coerce=optional_int, validate_choice=False)
-    target_classes = IntField(_l("Chỉ tiêu: số lớp"), validators=[Optional()])
-    target_trainees = IntField(_l("Chỉ tiêu: số lượt học viên"), validators=[Optional()])
-    target_study_tours = IntField(_l("Chỉ tiêu: số đoàn học tập"), validators=[Optional()])
-    target_women_percent = IntField(_l("Chỉ tiêu: tỷ lệ nữ (%)"), validators=[Optional()])
+    target_classes = IntField(_l("Chỉ tiêu: số lớp"), validators=[Optional(), TARGET])
+    target_trainees = IntField(_l("Chỉ tiêu: số lượt học viên"), validators=[Optional(), TARGET])
+    target_study_tours = IntField(_l("Chỉ tiêu: số đoàn học tập"), validators=[Optional(), TARGET])
+    target_women_percent = IntField(
+        _l("Chỉ tiêu: tỷ lệ nữ (%)"),
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Tỷ lệ phải từ 0 đến 100."))],
+    )
 
     def to_data(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "next")}

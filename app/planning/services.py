@@ -10,6 +10,7 @@ from app.audit import services as audit
 from app.auth.models import Role
 from app.budget import services as budget
 from app.budget.models import Allocation, BudgetLine, FundingSource
+from app.core.forms import FIRST_YEAR, LAST_YEAR
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.errors import ConflictError, DomainError, ValidationError
@@ -77,6 +78,7 @@ TRANSITIONS: dict[tuple[S, S], tuple[frozenset, bool]] = {
     (S.draft, S.submitted): (frozenset({Role.organiser, Role.admin}), False),
     (S.submitted, S.draft): (frozenset({Role.organiser, Role.admin, Role.leader}), True),  # withdrawn / sent back
     (S.submitted, S.approved): (frozenset({Role.leader}), False),
+    (S.approved, S.draft): (frozenset({Role.organiser, Role.admin}), True),  # withdrawn for changes
     (S.approved, S.open): (frozenset({Role.organiser, Role.admin}), False),
     (S.approved, S.in_progress): (frozenset({Role.organiser, Role.admin}), False),
     (S.open, S.in_progress): (frozenset({Role.organiser, Role.admin}), False),
@@ -87,6 +89,10 @@ TRANSITIONS: dict[tuple[S, S], tuple[frozenset, bool]] = {
         for status in (S.draft, S.submitted, S.approved, S.open, S.in_progress)
     },
 }
+# From approval on, the plan is what the leader signed: only the record of what happened
+# (these fields) may change; anything else needs the activity withdrawn to draft and approved again.
+LOCKED = (S.approved, S.open, S.in_progress, S.completed)
+FOLLOW_UP_FIELDS = ("description", "itinerary", "transport", "lodging", "report", "findings", "recommendations")
 # Statuses whose estimate holds money of the budget line and funding source.
 COMMITTING = (S.submitted, S.approved, S.open, S.in_progress, S.completed, S.settled)
 
@@ -214,9 +220,16 @@ def clean(data: dict) -> dict:
         if out[key] is not None and not _exists(model, out[key]):
             errors[key] = message
     levels = out["target_levels"] or []
-    if any(level not in {lv.value for lv in UnitLevel} for level in levels):
+    if not isinstance(levels, list) or any(
+        not isinstance(level, str) or level not in {lv.value for lv in UnitLevel} for level in levels
+    ):
+        levels = []
         errors["target_levels"] = _l("Cấp không hợp lệ.")
     out["target_levels"] = [lv.value for lv in UnitLevel if lv.value in levels]
+    if out["start_date"] and not (FIRST_YEAR <= out["start_date"].year <= LAST_YEAR):
+        errors["start_date"] = _l("Năm phải từ %(a)s đến %(b)s.", a=FIRST_YEAR, b=LAST_YEAR)
+    if out["end_date"] and not (FIRST_YEAR <= out["end_date"].year <= LAST_YEAR):
+        errors["end_date"] = _l("Năm phải từ %(a)s đến %(b)s.", a=FIRST_YEAR, b=LAST_YEAR)
     if out["kind"] is ActivityKind.study_tour:
         try:
             out["destination_scope"] = DestinationScope(out["destination_scope"])
@@ -229,7 +242,10 @@ def clean(data: dict) -> dict:
         ("category_ids", ParticipantCategory),
         ("visited_unit_ids", AdminUnit),
     ):
-        ids = [i for i in data.get(key) or [] if i is not None]
+        given = data.get(key) or []
+        ids = [i for i in given if isinstance(i, int) and not isinstance(i, bool)] if isinstance(given, list) else []
+        if isinstance(given, list) and len(ids) != len([i for i in given if i is not None]):
+            errors[key] = _l("Có mục không có trong danh mục.")
         rows = db.session.scalars(select(model).where(model.id.in_(ids))).all() if ids else []
         if len(rows) != len(set(ids)):
             errors[key] = _l("Có mục không có trong danh mục.")
@@ -239,20 +255,60 @@ def clean(data: dict) -> dict:
     return out
 
 
-def _check_editable(activity: Activity) -> None:
+def check_editable(activity: Activity) -> None:
+    """Settled and cancelled activities keep what they were: nothing about them changes.
+
+    :raises ConflictError: ``activity_frozen``.
+    """
     if activity.is_frozen:
         raise ConflictError("activity_frozen", _l("Hoạt động đã quyết toán hoặc đã hủy: không sửa được nữa."))
+
+
+def _check_plan_unchanged(activity: Activity, cleaned: dict, relations: dict) -> None:
+    changed = [key for key in ACTIVITY_FIELDS if key not in FOLLOW_UP_FIELDS and getattr(activity, key) != cleaned[key]]
+    for key, current in (
+        ("topic_ids", activity.topics),
+        ("category_ids", activity.categories),
+        ("visited_unit_ids", activity.visited_units),
+    ):
+        if {x.id for x in current} != {x.id for x in relations[key]}:
+            changed.append(key)
+    if changed:
+        message = _l(
+            "Hoạt động đã được phê duyệt: chỉ cập nhật được phần kết quả. Muốn thay đổi kế hoạch, hãy rút "
+            "về dự thảo (kèm lý do) rồi trình duyệt lại."
+        )
+        raise ConflictError(
+            "activity_locked", message, {key: _l("Không sửa được sau khi đã phê duyệt.") for key in changed}
+        )
+
+
+def _check_children_within_dates(activity: Activity, cleaned: dict) -> None:
+    first, last = cleaned["start_date"], cleaned["end_date"]
+    outside = [s.title for s in activity.sessions if not first <= s.starts_at.date() <= last]
+    outside += [d.place for d in activity.destinations if d.start_date < first or d.end_date > last]
+    if outside:
+        message = _l(
+            "Các buổi hoặc điểm đến sau sẽ nằm ngoài thời gian mới: %(list)s. Sửa chúng trước.", list=", ".join(outside)
+        )
+        raise ValidationError("children_outside_dates", message, {"start_date": message})
 
 
 def save_activity(activity: Activity | None, data: dict, user) -> Activity:
     """Create (as a draft) or update an activity.
 
-    :raises ValidationError: bad data. :raises ConflictError: the activity is settled or cancelled.
+    :raises ValidationError: bad data, or sessions and stops the new dates would leave outside.
+    :raises ConflictError: ``activity_frozen`` (settled, cancelled), or ``activity_locked`` when a
+        planned detail changes after approval (withdraw it to draft first).
     """
     if activity is not None:
-        _check_editable(activity)
+        check_editable(activity)
     cleaned = clean(data)
     relations = {key: cleaned.pop(key) for key in ("topic_ids", "category_ids", "visited_unit_ids")}
+    if activity is not None:
+        if activity.status in LOCKED:
+            _check_plan_unchanged(activity, cleaned, relations)
+        _check_children_within_dates(activity, cleaned)
     creator = getattr(user, "id", None)
     activity = audit.save_audited(
         activity, lambda: Activity(created_by_id=creator, status=S.draft), cleaned, ACTIVITY_FIELDS, "activity"
@@ -270,6 +326,7 @@ def transition(activity: Activity, to_status: ActivityStatus, user, reason: str 
     :raises ConflictError: ``transition_not_allowed`` from the current status.
     :raises DomainError: ``forbidden`` (403) for the wrong role; ``reason_required`` without a reason.
     """
+    check_editable(activity)
     rule = TRANSITIONS.get((activity.status, to_status))
     if rule is None:
         raise ConflictError(
@@ -309,8 +366,14 @@ def allowed_transitions(activity: Activity, user) -> list[ActivityStatus]:
 def copy_activity(activity: Activity, start_date: date, user) -> Activity:
     """A new draft like ``activity`` starting on ``start_date``, with sessions, stops and
     trainers moved by the same number of days (the next class of a series)."""
-    if start_date is None:
-        message = _l("Nhập ngày bắt đầu.")
+    # The copy ends as many days after its start as the original: both must stay in range.
+    last_year = (
+        (start_date + (activity.end_date - activity.start_date)).year
+        if start_date and start_date.year <= LAST_YEAR
+        else None
+    )
+    if start_date is None or start_date.year < FIRST_YEAR or last_year is None or last_year > LAST_YEAR:
+        message = _l("Nhập ngày bắt đầu trong khoảng năm %(a)s đến %(b)s.", a=FIRST_YEAR, b=LAST_YEAR)
         raise ValidationError("invalid_copy", message, {"start_date": message})
     shift = start_date - activity.start_date
     copy = Activity(
@@ -362,7 +425,7 @@ def save_session(activity: Activity, session: ActivitySession | None, data: dict
 
     :raises ValidationError: end not after start, outside the activity's dates, unknown venue or trainer.
     """
-    _check_editable(activity)
+    check_editable(activity)
     errors = {}
     title = nfc(data.get("title")) or None
     starts, ends = data.get("starts_at"), data.get("ends_at")
@@ -410,7 +473,7 @@ def save_session(activity: Activity, session: ActivitySession | None, data: dict
 
 
 def delete_session(session: ActivitySession) -> None:
-    _check_editable(session.activity)
+    check_editable(session.activity)
     audit.record("session.delete", session, before=audit.snapshot(session, ("title", "starts_at", "ends_at")))
     db.session.delete(session)
     db.session.flush()
@@ -421,7 +484,7 @@ def save_destination(activity: Activity, stop: Destination | None, data: dict) -
 
     :raises ValidationError: no place, dates in the wrong order or outside the tour.
     """
-    _check_editable(activity)
+    check_editable(activity)
     errors = {}
     place = nfc(data.get("place")) or None
     if activity.kind is not ActivityKind.study_tour:
@@ -451,12 +514,19 @@ def save_destination(activity: Activity, stop: Destination | None, data: dict) -
     return audit.save_audited(stop, lambda: Destination(activity=activity), values, tuple(values), "destination")
 
 
+def delete_destination(stop: Destination) -> None:
+    check_editable(stop.activity)
+    audit.record("destination.delete", stop, before={"place": stop.place})
+    db.session.delete(stop)
+    db.session.flush()
+
+
 def add_member(activity: Activity, person_id: int, role: MemberRole, user) -> ActivityMember:
     """Put a person of the registry on a delegation or monitoring team; one leader at a time.
 
     :raises ValidationError: unknown person (or out of the user's reach), or already a member.
     """
-    _check_editable(activity)
+    check_editable(activity)
     person = db.session.get(Person, person_id) if person_id else None
     if person is None or not can("people.view", person, user):
         raise ValidationError(
@@ -479,7 +549,7 @@ def add_member(activity: Activity, person_id: int, role: MemberRole, user) -> Ac
 
 
 def remove_member(member: ActivityMember) -> None:
-    _check_editable(member.activity)
+    check_editable(member.activity)
     audit.record("activity.member_remove", member.activity, before={"person_id": member.person_id})
     db.session.delete(member)
     db.session.flush()
@@ -514,12 +584,12 @@ def save_resource(model, row, data: dict):
 
 
 def _overlapping_sessions(session: ActivitySession):
+    """Other sessions (of any activity, this one included) at the same time, not cancelled."""
     return (
         select(ActivitySession)
         .join(Activity)
         .where(
             ActivitySession.id != session.id,
-            ActivitySession.activity_id != session.activity_id,
             ActivitySession.starts_at < session.ends_at,
             ActivitySession.ends_at > session.starts_at,
             Activity.status != S.cancelled,
@@ -531,8 +601,7 @@ def warnings_for(activity: Activity) -> list:
     """What a planner should look at before going on: never blocking, never silent."""
     warnings = []
     for session in activity.sessions:
-        others = db.session.scalars(_overlapping_sessions(session)).all()
-        for other in others:
+        for other in db.session.scalars(_overlapping_sessions(session)).all():
             shared = {t.id for t in session.trainers} & {t.id for t in other.trainers}
             for trainer in (t for t in session.trainers if t.id in shared):
                 warnings.append(
@@ -553,6 +622,34 @@ def warnings_for(activity: Activity) -> list:
                         s=other.starts_at.strftime("%d/%m/%Y %H:%M"),
                     )
                 )
+        if session.venue is not None and session.venue.capacity and activity.capacity > session.venue.capacity:
+            warnings.append(
+                _l(
+                    "Số người dự kiến (%(n)s) vượt sức chứa của %(v)s (%(c)s chỗ).",
+                    n=activity.capacity,
+                    v=session.venue.name,
+                    c=session.venue.capacity,
+                )
+            )
+    if activity.venue is not None and not activity.sessions:
+        same_place = db.session.scalars(
+            select(Activity).where(
+                Activity.id != activity.id,
+                Activity.venue_id == activity.venue_id,
+                Activity.status != S.cancelled,
+                Activity.start_date <= activity.end_date,
+                Activity.end_date >= activity.start_date,
+            )
+        ).all()
+        for other in same_place:
+            warnings.append(
+                _l(
+                    "Địa điểm %(v)s đã có “%(a)s” trong cùng thời gian (%(s)s).",
+                    v=activity.venue.name,
+                    a=other.title,
+                    s=other.start_date.strftime("%d/%m/%Y"),
+                )
+            )
     venue = activity.venue
     if venue is not None and venue.capacity and activity.capacity > venue.capacity:
         warnings.append(
@@ -584,7 +681,10 @@ def warnings_for(activity: Activity) -> list:
             select(Allocation.id).where(Allocation.budget_line_id == line.id, Allocation.funding_source_id == source.id)
         ):
             warnings.append(_l("Nguồn “%(s)s” chưa phân bổ cho dòng “%(l)s”.", s=source.name, l=line.code))
-    return warnings
+    unique = {}
+    for warning in warnings:  # two sessions clashing with each other would say it twice
+        unique.setdefault(str(warning), warning)
+    return list(unique.values())
 
 
 # -- plans -----------------------------------------------------------------------------------
@@ -634,12 +734,13 @@ class Progress:
     done: int
 
 
-def plan_progress(plan: Plan) -> list[Progress]:
-    """Targets against the plan's activities: planned (not cancelled) and done (completed or settled).
+def plan_progress(plan: Plan, activities: list[Activity] | None = None) -> list[Progress]:
+    """Targets against the plan's activities (or those given: what a district officer may see):
+    planned (not cancelled) and done (completed or settled).
 
     Trainees count seats until attendance exists; the share of women comes with registration.
     """
-    live = [a for a in plan.activities if a.status is not S.cancelled]
+    live = [a for a in (plan.activities if activities is None else activities) if a.status is not S.cancelled]
     done = [a for a in live if a.status in (S.completed, S.settled)]
 
     def count(items, kind):

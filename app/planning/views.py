@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.budget import services as budget
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, int_or_none, year_or_none
 from app.extensions import db
 from app.geo.services import unit_choices
 from app.people.services import PeopleFilter
@@ -64,8 +64,7 @@ def _child_or_404(model, child_id: int, activity: Activity):
 
 
 def _int_arg(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int_or_none(request.args.get(name))
 
 
 def _enum_arg(enum_type, name):
@@ -77,7 +76,7 @@ def _enum_arg(enum_type, name):
 
 def _filters() -> ActivityFilter:
     return ActivityFilter(
-        year=_int_arg("year"),
+        year=year_or_none(request.args.get("year")),
         kind=_enum_arg(ActivityKind, "kind"),
         status=_enum_arg(ActivityStatus, "status"),
         unit_id=_int_arg("unit_id"),
@@ -118,7 +117,7 @@ def activity_calendar():
     today = date.today()
     try:
         year, month = (int(part) for part in request.args.get("month", f"{today:%Y-%m}").split("-"))
-        first = date(year, month, 1)
+        first = date(year, month, 1) if year_or_none(year) else today.replace(day=1)
     except ValueError:
         first = today.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
@@ -153,11 +152,17 @@ def activity_detail(activity_id):
     """Show an activity with its sessions, warnings and history."""
     activity = _activity_or_404(activity_id)
     people = []
-    if activity.kind in (ActivityKind.study_tour, ActivityKind.monitoring) and can("planning.edit"):
-        people = db.session.scalars(search_people(current_user, PeopleFilter()).limit(500)).all()
+    member_q = (request.args.get("member_q") or "").strip()[:100]
+    if member_q and activity.kind in (ActivityKind.study_tour, ActivityKind.monitoring) and can("planning.edit"):
+        people = db.session.scalars(search_people(current_user, PeopleFilter(q=member_q)).limit(50)).all()
+    # A district officer sees the members from their own unit; the others are only counted.
+    members = [m for m in activity.members if can("people.view", m.person)]
     return render_template(
         "planning/activity_detail.html",
         activity=activity,
+        members=members,
+        hidden_members=len(activity.members) - len(members),
+        member_q=member_q,
         warnings=services.warnings_for(activity),
         next_steps=services.allowed_transitions(activity, current_user),
         transition_form=TransitionForm(),
@@ -362,6 +367,20 @@ def _edit_destination(form: DestinationForm, activity: Activity, stop: Destinati
     return render_template("planning/destination_form.html", form=form, activity=activity, stop=stop)
 
 
+@bp.route("/activities/<int:activity_id>/destinations/<int:destination_id>/delete", methods=["POST"])
+@require("planning.edit")
+def destination_delete(activity_id, destination_id):
+    """Remove a stop from a study tour."""
+    activity = _activity_or_404(activity_id)
+    stop = _child_or_404(Destination, destination_id, activity)
+    form = BaseForm()
+    if form.submit(lambda: services.delete_destination(stop) or True):
+        flash(_("Đã xóa điểm đến."), "success")
+    for error in form.form_errors:
+        flash(error, "error")
+    return redirect(url_for("planning.activity_detail", activity_id=activity.id))
+
+
 @bp.route("/activities/<int:activity_id>/members", methods=["POST"])
 @require("planning.edit")
 def member_add(activity_id):
@@ -413,7 +432,7 @@ def plan_detail(plan_id):
     plan = db.session.get(Plan, plan_id) or abort(404)
     visible = [a for a in plan.activities if services.can_see(current_user, a)]
     return render_template(
-        "planning/plan_detail.html", plan=plan, progress=services.plan_progress(plan), activities=visible
+        "planning/plan_detail.html", plan=plan, progress=services.plan_progress(plan, visible), activities=visible
     )
 
 

@@ -62,17 +62,89 @@ def test_bad_activity_is_422_with_every_field(api):
         "POST",
         "/activities",
         make_user(Role.organiser),
-        json=activity_body(end_date="2023-06-01", capacity=0, budget_line_id=999999, topic_codes=["nope"]),
+        json=activity_body(
+            end_date="2023-06-01", capacity=0, budget_line_id=999999, topic_codes=["nope"], target_levels=[[1]]
+        ),
     )
     assert response.status_code == 422
-    assert set(response.get_json()["error"]["fields"]) == {"topic_codes"}
+    assert set(response.get_json()["error"]["fields"]) == {
+        "end_date",
+        "capacity",
+        "budget_line_id",
+        "topic_codes",
+        "target_levels",
+    }
+
+
+def test_odd_json_and_numbers_are_422_not_500(api):
+    organiser = make_user(Role.organiser)
+    activity = make_activity()
+    for body in (
+        {"budget_line_id": 99_999_999_999},
+        {"capacity": True},
+        {"topic_codes": "programme"},
+        {"visited_unit_ids": [1.5]},
+        {"estimated_cost": -1},
+    ):
+        response = api("PATCH", f"/activities/{activity.id}", organiser, json=body)
+        assert response.status_code == 422, body
     response = api(
+        "POST",
+        f"/activities/{activity.id}/sessions",
+        organiser,
+        json={
+            "title": "Sáng",
+            "starts_at": "2023-05-10T07:30:00",
+            "ends_at": "2023-05-10T11:30:00",
+            "venue_id": "abc",
+            "trainer_ids": 5,
+        },
+    )
+    assert set(response.get_json()["error"]["fields"]) == {"venue_id", "trainer_ids"}
+    for query in ("year=10000", "year=²", "unit_id=99999999999"):
+        assert api("GET", f"/activities?{query}", organiser).status_code == 422, query
+
+
+def test_monitoring_visit_over_the_api_records_the_units_visited(api):
+    communes = [unit("188").id]
+    created = api(
         "POST",
         "/activities",
         make_user(Role.organiser),
-        json=activity_body(end_date="2023-06-01", capacity=0, budget_line_id=999999),
+        json=activity_body(
+            kind="monitoring", visited_unit_ids=communes, findings="Rà soát đúng quy trình", venue="UBND huyện"
+        ),
     )
-    assert set(response.get_json()["error"]["fields"]) == {"end_date", "capacity", "budget_line_id"}
+    body = created.get_json()
+    assert (body["visited_unit_ids"], body["findings"], body["venue"]) == (
+        communes,
+        "Rà soát đúng quy trình",
+        "UBND huyện",
+    )
+
+
+def test_an_approved_activity_only_takes_follow_up_changes(api):
+    activity = make_activity(status=ActivityStatus.approved, estimated_cost=10)
+    organiser = make_user(Role.organiser)
+    locked = api("PATCH", f"/activities/{activity.id}", organiser, json={"estimated_cost": 900_000_000})
+    assert (locked.status_code, locked.get_json()["error"]["code"]) == (409, "activity_locked")
+    assert set(locked.get_json()["error"]["fields"]) == {"estimated_cost"}
+    assert api("PATCH", f"/activities/{activity.id}", organiser, json={"report": "Đã tổ chức"}).status_code == 200
+    api("POST", f"/activities/{activity.id}/status", organiser, json={"status": "draft", "reason": "Tăng dự toán"})
+    assert (
+        api("PATCH", f"/activities/{activity.id}", organiser, json={"estimated_cost": 90_000_000}).get_json()["status"]
+        == "draft"
+    )
+
+
+def test_a_settled_activity_refuses_changes_and_steps(api):
+    activity = make_activity(status=ActivityStatus.settled)
+    organiser = make_user(Role.organiser)
+    patched = api("PATCH", f"/activities/{activity.id}", organiser, json={"report": "x"})
+    step = api(
+        "POST", f"/activities/{activity.id}/status", make_user(Role.leader), json={"status": "cancelled", "reason": "x"}
+    )
+    assert patched.get_json()["error"]["code"] == step.get_json()["error"]["code"] == "activity_frozen"
 
 
 def test_workflow_over_the_api(api):

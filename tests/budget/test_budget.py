@@ -86,3 +86,53 @@ def test_overview_shows_committed_money_of_submitted_activities(client, auth):
     auth.login(make_user(Role.leader))
     page = client.get("/budget/?year=2023").get_data(as_text=True)
     assert "12.345.678\u00a0đ" in page
+
+
+def test_a_line_cannot_move_under_its_own_descendant(client, auth):
+    auth.login(make_user(Role.finance))
+    project, content = budget_line("DA7.TDA1"), budget_line("DA7.TDA1.01")
+    form = {
+        "year": "2023",
+        "code": project.code,
+        "name": project.name,
+        "kind": "subproject",
+        "parent_id": str(content.id),
+        "sort_order": "10",
+    }
+    page = client.post(f"/budget/lines/{project.id}/edit", data=form).get_data(as_text=True)
+    assert "không được là chính dòng này hoặc dòng cấp dưới" in page
+    db.session.refresh(project)
+    assert project.parent.code == "DA7"
+
+
+def test_a_source_cannot_shrink_below_what_it_has_allocated(app_ctx):
+    source = funding_source("NSTW-2023")
+    data = {
+        "year": 2023,
+        "code": source.code,
+        "name": source.name,
+        "amount": 1,
+        "carried_over_from": None,
+        "legal_basis": None,
+        "deadline": None,
+    }
+    with pytest.raises(ValidationError) as raised:
+        services.save_source(source, data)
+    assert "nhỏ hơn số đã phân bổ" in str(raised.value.fields["amount"])
+
+
+def test_a_zero_allocation_is_accepted(client, auth):
+    auth.login(make_user(Role.finance))
+    line, source = budget_line("DA7.TDA1.02"), funding_source("CN-2022")
+    response = client.post(
+        "/budget/allocations?year=2023", data={"budget_line_id": line.id, "funding_source_id": source.id, "amount": "0"}
+    )
+    assert response.status_code == 302
+    assert (
+        db.session.scalar(
+            select(Allocation.amount).where(
+                Allocation.budget_line_id == line.id, Allocation.funding_source_id == source.id
+            )
+        )
+        == 0
+    )

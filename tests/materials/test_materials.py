@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.extensions import db
 from app.materials.models import ActivityMaterial, Material, MaterialVersion
+from app.planning.models import ActivityStatus
 from tests.factories import make_activity, make_session, make_user, unit
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -150,9 +151,10 @@ def attached_material(client, activity):
 def test_participants_open_materials_from_the_link_without_an_account(app, client, organiser):
     from app.materials.services import participant_token
 
-    activity = make_activity(title="Lớp tập huấn Đình Lập")
+    activity = make_activity(title="Lớp tập huấn Đình Lập", status=ActivityStatus.approved)
     material = attached_material(client, activity)
     unattached = attached_material(client, make_activity())
+    draft = make_activity(title="Lớp chưa duyệt")
     token = participant_token(activity)
     phone = app.test_client()  # nobody signed in
 
@@ -161,6 +163,7 @@ def test_participants_open_materials_from_the_link_without_an_account(app, clien
     assert phone.get(f"/m/{token}/{material.current.id}").data == PDF
     assert phone.get(f"/m/{token}/{unattached.current.id}").status_code == 404
     assert phone.get(f"/m/{token[:-2]}xx").status_code == 404
+    assert phone.get(f"/m/{participant_token(draft)}").status_code == 404  # not before approval
 
 
 def test_the_participant_link_expires_and_dies_with_a_cancelled_activity(app, monkeypatch):
@@ -169,9 +172,8 @@ def test_the_participant_link_expires_and_dies_with_a_cancelled_activity(app, mo
     from itsdangerous.timed import TimestampSigner
 
     from app.materials.services import participant_token
-    from app.planning.models import ActivityStatus
 
-    activity = make_activity()
+    activity = make_activity(status=ActivityStatus.approved)
     with app.test_request_context():
         fresh = participant_token(activity)
         with monkeypatch.context() as patch:  # signed 400 days ago
@@ -194,7 +196,7 @@ def test_the_activity_page_offers_the_link_as_a_qr_code_a_phone_can_read(app, cl
     zbarimg = shutil.which("zbarimg")
     if zbarimg is None:
         skip_or_fail("zbarimg is not installed (apt-get install zbar-tools)", "REQUIRE_BROWSER")
-    activity = make_activity(title="Lớp có mã QR")
+    activity = make_activity(title="Lớp có mã QR", status=ActivityStatus.open)
     response = client.get(f"/activities/{activity.id}/materials/qr.png")
     assert response.headers["Content-Type"] == "image/png"
     run = subprocess.run([zbarimg, "--quiet", "--raw", "-"], input=response.data, capture_output=True, check=True)

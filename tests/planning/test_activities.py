@@ -118,22 +118,30 @@ def test_a_study_tour_needs_its_scope(client, organiser):
         (S.completed, S.settled, Role.organiser, False),
         (S.approved, S.settled, Role.finance, None),  # not a step of the workflow at all
         (S.draft, S.approved, Role.leader, None),
-        (S.settled, S.cancelled, Role.leader, None),
+        (S.settled, S.cancelled, Role.leader, "frozen"),
+        (S.cancelled, S.draft, Role.organiser, "frozen"),
+        (S.approved, S.cancelled, Role.leader, True),
+        (S.in_progress, S.cancelled, Role.organiser, True),
+        (S.open, S.cancelled, Role.finance, False),
     ],
 )
 def test_workflow_steps_per_role(app_ctx, start, target, role, allowed):
     activity = make_activity(status=start)
     user = make_user(role)
-    if allowed:
-        services.transition(activity, target, user)
+    if allowed is True:
+        services.transition(activity, target, user, "Lý do kiểm thử")
         assert activity.status is target
         step = db.session.scalar(select(ActivityTransition).where(ActivityTransition.activity_id == activity.id))
         assert (step.from_status, step.to_status, step.actor_id) == (start, target, user.id)
     else:
         with pytest.raises(DomainError) as raised:
             services.transition(activity, target, user)
-        assert raised.value.code == ("forbidden" if allowed is False else "transition_not_allowed")
-        assert raised.value.status == (403 if allowed is False else 409)
+        expected = {
+            False: ("forbidden", 403),
+            None: ("transition_not_allowed", 409),
+            "frozen": ("activity_frozen", 409),
+        }
+        assert (raised.value.code, raised.value.status) == expected[allowed]
         assert activity.status is start
 
 

@@ -34,7 +34,7 @@ def test_bad_targets_are_refused(client, auth):
     page = client.post(
         "/plans/new", data={"year": "2023", "title": "KH", "target_women_percent": "140", "target_classes": "-1"}
     ).get_data(as_text=True)
-    assert "Tỷ lệ phải từ 0 đến 100." in page and "Chỉ tiêu không được âm." in page
+    assert "Tỷ lệ phải từ 0 đến 100." in page and "Chỉ tiêu phải từ 0 đến 10.000.000." in page
     assert db.session.scalar(select(Plan).where(Plan.title == "KH")) is None
 
 
