@@ -20,6 +20,8 @@ ERROR_CODES = [
     "reason_required",
     "transition_not_allowed",
     "activity_frozen",
+    "activity_locked",
+    "children_outside_dates",
     "invalid_status",
     "invalid_session",
     "invalid_activity",
