@@ -328,14 +328,7 @@ def _edit_session(form: SessionForm, activity: Activity, session: ActivitySessio
 @require("planning.edit")
 def session_delete(activity_id, session_id):
     """Delete a session."""
-    activity = _activity_or_404(activity_id)
-    session = _child_or_404(ActivitySession, session_id, activity)
-    form = BaseForm()
-    if form.submit(lambda: services.delete_session(session) or True):
-        flash(_("Đã xóa buổi học."), "success")
-    for error in form.form_errors:
-        flash(error, "error")
-    return redirect(url_for("planning.activity_detail", activity_id=activity.id))
+    return _delete_child(activity_id, ActivitySession, session_id, services.delete_session, _("Đã xóa buổi học."))
 
 
 @bp.route("/activities/<int:activity_id>/destinations/new", methods=["GET", "POST"])
@@ -371,14 +364,7 @@ def _edit_destination(form: DestinationForm, activity: Activity, stop: Destinati
 @require("planning.edit")
 def destination_delete(activity_id, destination_id):
     """Remove a stop from a study tour."""
-    activity = _activity_or_404(activity_id)
-    stop = _child_or_404(Destination, destination_id, activity)
-    form = BaseForm()
-    if form.submit(lambda: services.delete_destination(stop) or True):
-        flash(_("Đã xóa điểm đến."), "success")
-    for error in form.form_errors:
-        flash(error, "error")
-    return redirect(url_for("planning.activity_detail", activity_id=activity.id))
+    return _delete_child(activity_id, Destination, destination_id, services.delete_destination, _("Đã xóa điểm đến."))
 
 
 @bp.route("/activities/<int:activity_id>/members", methods=["POST"])
@@ -404,14 +390,26 @@ def member_add(activity_id):
 @require("planning.edit")
 def member_remove(activity_id, member_id):
     """Remove a member from a delegation or team."""
+    return _delete_child(
+        activity_id,
+        ActivityMember,
+        member_id,
+        services.remove_member,
+        _("Đã bỏ thành viên khỏi đoàn."),
+        anchor="#members",
+    )
+
+
+def _delete_child(activity_id, model, child_id, delete, done_message, anchor: str = ""):
+    """Delete a session, stop or member of an activity in one transaction, then back to the activity."""
     activity = _activity_or_404(activity_id)
-    member = _child_or_404(ActivityMember, member_id, activity)
+    child = _child_or_404(model, child_id, activity)
     form = BaseForm()
-    if form.submit(lambda: services.remove_member(member) or True):
-        flash(_("Đã bỏ thành viên khỏi đoàn."), "success")
+    if form.submit(lambda: delete(child) or True):
+        flash(done_message, "success")
     for error in form.form_errors:
         flash(error, "error")
-    return redirect(url_for("planning.activity_detail", activity_id=activity.id) + "#members")
+    return redirect(url_for("planning.activity_detail", activity_id=activity.id) + anchor)
 
 
 # -- plans ------------------------------------------------------------------------------------------
