@@ -83,14 +83,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+    """A request that may write takes SQLite's write lock when its transaction starts.
+
+    A deferred transaction that reads and then writes cannot wait for another writer (SQLite
+    refuses the lock upgrade at once, busy timeout or not); starting with BEGIN IMMEDIATE makes
+    such requests queue behind each other instead, so read-then-write rules (capacity, waiting
+    lists, quotas) hold under concurrency. Reads (GET) stay deferred and never block.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    immediate = has_request_context() and request.method in WRITE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:
     from app.api import planning as api_planning  # noqa: F401  (these register their routes on api_bp)
+    from app.api import registration as api_registration  # noqa: F401
     from app.api import views as api_views  # noqa: F401
     from app.api.blueprint import bp as api_bp
     from app.auth.views import bp as auth_bp
@@ -101,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from app.people.views import bp as people_bp
     from app.planning.views import bp as planning_bp
     from app.reference.views import bp as reference_bp
+    from app.registration.views import bp as registration_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -110,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(budget_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(materials_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

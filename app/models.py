@@ -18,3 +18,4 @@ from app.planning.models import (  # noqa: F401, E402
     Venue,
 )
 from app.reference.models import Ethnicity, Organisation, ParticipantCategory, Signatory, TrainingTopic  # noqa: F401
+from app.registration.models import Enrolment, Quota  # noqa: F401, E402

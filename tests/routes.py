@@ -38,8 +38,14 @@ def route_objects() -> dict:
 
     material = create_material({"title": "Sổ tay giảm nghèo"}, "so-tay.pdf", b"%PDF-1.4 test", organiser)
     use = attach(activity, material.id, None)
+    from app.registration.models import Enrolment
+
+    enrolment = Enrolment(activity_id=activity.id, person_id=person.id, status="registered", unit_id=person.unit_id)
+    db.session.add(enrolment)
+    db.session.flush()
     return {
         "token": participant_token(activity),
+        "enrolment_id": enrolment.id,
         "material_id": material.id,
         "version_id": material.versions[0].id,
         "use_id": use.id,

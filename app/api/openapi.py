@@ -21,6 +21,12 @@ ERROR_CODES = [
     "transition_not_allowed",
     "activity_frozen",
     "activity_locked",
+    "not_open",
+    "already_enrolled",
+    "no_quota",
+    "quota_full",
+    "unknown_person",
+    "not_active",
     "children_outside_dates",
     "invalid_status",
     "invalid_session",
@@ -194,6 +200,67 @@ PLANNING_SCHEMAS = {
 }
 
 
+ENROLMENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "person_id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["registered", "waitlisted", "cancelled"]},
+        "position": {"type": "integer", "nullable": True, "description": "place on the waiting list"},
+        "unit_id": {"type": "integer", "description": "the person's unit when enrolled"},
+        "replaces_id": {"type": "integer", "nullable": True, "description": "the enrolment this one took over"},
+        "qr_code": {"type": "string", "description": "organisers only: the personal QR payload (DA7E1:<token>)"},
+    },
+}
+
+
+def _registration_paths(errors: dict) -> dict:
+    enrolment_id = {"name": "enrolment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "/activities/{activity_id}/enrolments": {
+            "get": {
+                "summary": "Enrolments whose people the caller may see",
+                "parameters": [ACTIVITY_ID, *PAGING],
+                "responses": {"200": _json(_list_of("Enrolment")), **errors},
+            },
+            "post": {
+                "summary": "Enrol a person (registered while seats last, then waitlisted)",
+                "parameters": [ACTIVITY_ID],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["person_id"],
+                                "properties": {"person_id": {"type": "integer"}},
+                            }
+                        }
+                    }
+                },
+                "responses": {"201": _json(_ref("Enrolment")), **errors},
+            },
+        },
+        "/activities/{activity_id}/enrolments/{enrolment_id}/cancel": {
+            "post": {
+                "summary": "Cancel with a reason; the first on the waiting list takes the seat",
+                "parameters": [ACTIVITY_ID, enrolment_id],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["reason"],
+                                "properties": {"reason": {"type": "string"}},
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": _json(_ref("Enrolment")), **errors},
+            }
+        },
+    }
+
+
 def _planning_paths(errors: dict) -> dict:
     def body(name):
         return {"content": {"application/json": {"schema": _ref(name)}}}
@@ -362,6 +429,7 @@ def build_document() -> dict:
                 "Person": {"type": "object", "properties": PERSON_PROPERTIES},
                 "PersonInput": person_input,
                 **PLANNING_SCHEMAS,
+                "Enrolment": ENROLMENT,
             },
         },
         "paths": {
@@ -489,6 +557,7 @@ def build_document() -> dict:
                 },
             },
             **_planning_paths(ERRORS),
+            **_registration_paths(ERRORS),
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -1,0 +1,1 @@
+"""Enrolment of people in activities: capacity, waiting list, quotas per unit, personal QR tokens."""

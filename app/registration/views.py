@@ -1,0 +1,152 @@
+"""Enrolment pages of an activity: who is in, the waiting list, quotas; enrol, cancel, transfer."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import db
+from app.geo.services import unit_choices
+from app.people.models import Person
+from app.people.services import PeopleFilter
+from app.people.services import search as search_people
+from app.permissions import can, in_scope, require
+from app.planning import services as planning
+from app.planning.models import Activity
+from app.reference import services as reference
+from app.registration import services
+from app.registration.forms import EnrolForm, QuotaForm, ReasonForm
+from app.registration.models import Enrolment, EnrolmentStatus
+
+bp = Blueprint("registration", __name__)
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not planning.can_see(current_user, activity):
+        abort(404, description="out_of_scope" if activity is not None else None)
+    return activity
+
+
+def _enrolment_or_404(activity: Activity, enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.activity_id != activity.id or not in_scope(current_user, enrolment.person):
+        abort(404)
+    return enrolment
+
+
+def _back(activity: Activity):
+    return redirect(url_for("registration.enrolment_list", activity_id=activity.id))
+
+
+@bp.route("/activities/<int:activity_id>/enrolments")
+@require("registration.view")
+def enrolment_list(activity_id):
+    """Who is enrolled, who waits, how the quotas are filled; search people to enrol."""
+    activity = _activity_or_404(activity_id)
+    q = (request.args.get("q") or "").strip()[:100]
+    candidates = []
+    if q and can("registration.enrol"):
+        candidates = db.session.scalars(search_people(current_user, PeopleFilter(q=q)).limit(50)).all()
+    quota_form = QuotaForm()
+    quota_form.unit_id.choices = [(None, "—")] + unit_choices()
+    quota_form.category_id.choices = [(None, _("Mọi đối tượng"))] + [(c.id, c.label) for c in reference.categories()]
+    enrolments = db.session.scalars(services.visible_enrolments(activity, current_user)).all()
+    return render_template(
+        "registration/enrolment_list.html",
+        activity=activity,
+        q=q,
+        candidates=candidates,
+        summary=services.summary(activity, current_user),
+        quota_form=quota_form,
+        registered=[e for e in enrolments if e.status is EnrolmentStatus.registered],
+        waitlisted=[e for e in enrolments if e.status is EnrolmentStatus.waitlisted],
+        enrol_form=EnrolForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.route("/activities/<int:activity_id>/enrolments", methods=["POST"])
+@require("registration.enrol")
+def enrolment_create(activity_id):
+    """Enrol the people chosen (each gets a seat or a place on the waiting list)."""
+    activity = _activity_or_404(activity_id)
+    form = EnrolForm()
+    ids = [i for i in form.person_ids.data or [] if i]
+    if not form.validate_on_submit() or not ids:
+        flash(_("Chọn ít nhất một người."), "error")
+        return _back(activity)
+
+    def enrol_all():
+        return [services.enrol(activity, db.session.get(Person, i), current_user) for i in ids]
+
+    done = form.submit(enrol_all)
+    if done is not None:
+        seats = sum(1 for e in done if e.status is EnrolmentStatus.registered)
+        flash(_("Đã ghi danh %(a)s người, %(b)s người vào danh sách chờ.", a=seats, b=len(done) - seats), "success")
+    for error in form.form_errors:
+        flash(error, "error")
+    return _back(activity)
+
+
+@bp.route("/activities/<int:activity_id>/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@require("registration.enrol")
+def enrolment_cancel(activity_id, enrolment_id):
+    """Cancel an enrolment with a reason."""
+    activity = _activity_or_404(activity_id)
+    enrolment = _enrolment_or_404(activity, enrolment_id)
+    form = ReasonForm()
+    if form.validate_on_submit() and form.submit(
+        lambda: services.cancel(enrolment, current_user, form.reason.data) or True
+    ):
+        flash(_("Đã hủy đăng ký của %(n)s.", n=enrolment.person.full_name), "success")
+    for error in form.form_errors + form.reason.errors:
+        flash(error, "error")
+    return _back(activity)
+
+
+@bp.route("/activities/<int:activity_id>/enrolments/<int:enrolment_id>/transfer", methods=["POST"])
+@require("registration.enrol")
+def enrolment_transfer(activity_id, enrolment_id):
+    """Send someone else in a person's place."""
+    activity = _activity_or_404(activity_id)
+    enrolment = _enrolment_or_404(activity, enrolment_id)
+    form = ReasonForm()
+    new_person = db.session.get(Person, form.person_id.data) if form.person_id.data else None
+    if form.validate_on_submit() and form.submit(
+        lambda: services.transfer(enrolment, new_person, current_user, form.reason.data)
+    ):
+        flash(_("Đã chuyển chỗ của %(a)s cho %(b)s.", a=enrolment.person.full_name, b=new_person.full_name), "success")
+    for error in form.form_errors + form.reason.errors + form.person_id.errors:
+        flash(error, "error")
+    return _back(activity)
+
+
+@bp.route("/activities/<int:activity_id>/quotas", methods=["POST"])
+@require("registration.quota")
+def quota_set(activity_id):
+    """Allocate seats to a unit."""
+    activity = _activity_or_404(activity_id)
+    form = QuotaForm()
+    if form.validate_on_submit() and form.submit(
+        lambda: services.set_quota(activity, form.unit_id.data, form.category_id.data, form.seats.data) or True
+    ):
+        flash(_("Đã lưu chỉ tiêu."), "success")
+    for errors in [form.form_errors] + [f.errors for f in form]:
+        for error in errors:
+            flash(error, "error")
+    return _back(activity)
+
+
+@bp.route("/activities/<int:activity_id>/enrolments/<int:enrolment_id>/qr.png")
+@require("registration.quota")
+def enrolment_qr(activity_id, enrolment_id):
+    """A participant's personal QR code (for the invitation letter; scanned at the door)."""
+    from flask import make_response
+
+    from app.materials.services import qr_png
+
+    activity = _activity_or_404(activity_id)
+    enrolment = _enrolment_or_404(activity, enrolment_id)
+    response = make_response(qr_png(enrolment.qr_payload))
+    response.headers["Content-Type"] = "image/png"
+    return response
