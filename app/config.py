@@ -75,6 +75,7 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "CERTIFICATES_DIR": str(certificates_dir),
         "MATERIALS_DIR": env.get("MATERIALS_DIR") or str(instance_path / "materials"),
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "MATERIALS_MAX_BYTES": int(env.get("MATERIALS_MAX_MB", "25")) * 1024 * 1024,
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         "REDIS_URL": env.get("REDIS_URL") or None,

@@ -225,7 +225,7 @@ IDENTITY_FIELDS = ("id_number", "birth_date", "birth_year", "gender")
 LOOK_ALIKE_FIELDS = ("full_name", "birth_date", "birth_year", "unit_id", "phone")
 
 
-def review(data: dict, user, person: Person | None = None) -> tuple[dict, Review]:
+def review(data: dict, user, person: Person | None = None, *, look_alikes_too: bool = True) -> tuple[dict, Review]:
     """Clean the data and collect what needs confirmation, without writing anything.
 
     On an edit, warnings already accepted once are not raised again unless the fields they
@@ -238,7 +238,7 @@ def review(data: dict, user, person: Person | None = None) -> tuple[dict, Review
         return person is None or any(getattr(person, f) != cleaned[f] for f in fields)
 
     result = Review(warnings=warnings if changed(IDENTITY_FIELDS) else [])
-    if changed(LOOK_ALIKE_FIELDS):
+    if look_alikes_too and changed(LOOK_ALIKE_FIELDS):
         for candidate in look_alikes(cleaned, exclude=person):
             if can("people.view", candidate, user):
                 result.candidates.append(candidate)
@@ -256,7 +256,8 @@ def save_person(data: dict, user, person: Person | None = None, *, confirmed: bo
     """
     if person is not None and person.merged_into_id is not None:
         raise ConflictError("merged_record", _l("Hồ sơ này đã được gộp vào hồ sơ khác; hãy sửa hồ sơ còn lại."))
-    cleaned, result = review(data, user, person)
+    # Once the user has confirmed, look-alikes would be ignored: do not spend a query on them.
+    cleaned, result = review(data, user, person, look_alikes_too=not confirmed)
     if result.needs_confirmation and not confirmed:
         raise PossibleDuplicate(result.candidates, result.hidden, result.warnings)
     creator_id = getattr(user, "id", None)

@@ -1,5 +1,6 @@
 """Enrolment forms."""
 
+from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -24,3 +25,7 @@ class QuotaForm(BaseForm):
 
 class SearchForm(BaseForm):
     q = StringField(_l("Tìm người"))
+
+
+class ImportForm(BaseForm):
+    file = FileField(_l("Tệp danh sách (.xlsx hoặc .csv)"))

@@ -65,7 +65,10 @@ class Enrolment(db.Model):
     unit: Mapped[AdminUnit] = relationship()
     category: Mapped[ParticipantCategory | None] = relationship()
 
-    __table_args__ = (db.UniqueConstraint("activity_id", "person_id", name="uq_enrolments_activity_person"),)
+    __table_args__ = (
+        db.UniqueConstraint("activity_id", "person_id", name="uq_enrolments_activity_person"),
+        db.Index("ix_enrolments_activity_status", "activity_id", "status"),
+    )
 
     @property
     def qr_payload(self) -> str:

@@ -29,7 +29,13 @@ ACTIVE = (E.registered, E.waitlisted)
 
 
 def _lock(activity: Activity) -> None:
+    """Lock the activity for the rest of this transaction (once: a lock taken is held until the end)."""
+    transaction = db.session().get_transaction()
+    held = db.session().info.setdefault("activity_locks", {})
+    if held.get(activity.id) is transaction:
+        return
     db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    held[activity.id] = transaction
 
 
 def _count(activity: Activity, status: EnrolmentStatus, unit_ids=None, category_id=None) -> int:
@@ -52,8 +58,10 @@ def _quota_for(activity: Activity, person: Person, user) -> Quota | None:
     :raises ConflictError: the activity has quotas but none covers the person within the officer's unit.
     """
     allowed = scope_unit_ids(user)
+    if allowed is None:  # organisers allocate quotas; they are not held to them
+        return None
     quotas = db.session.scalars(select(Quota).where(Quota.activity_id == activity.id)).all()
-    if allowed is None or not quotas:
+    if not quotas:
         return None
     for quota in quotas:
         covers = person.unit_id in descendant_unit_ids(quota.unit_id) and quota.unit_id in allowed
@@ -335,3 +343,63 @@ def _move_enrolments(keep: Person, removed: Person) -> None:
 
 
 people_services.MERGE_HOOKS.append(_move_enrolments)
+
+
+# -- invitation letters --------------------------------------------------------------------------
+
+
+def letters_for(activity: Activity, user) -> list:
+    """The invitation letter of every registered person the user may see, ready to render."""
+    from datetime import date
+
+    from app.core.formats import date_words_vn
+    from app.materials.services import qr_png
+    from app.reference.models import Organisation, Signatory
+    from app.registration.letters import Letter
+
+    issuing = (
+        (activity.plan.organisation if activity.plan and activity.plan.organisation else None)
+        or (
+            activity.organiser_org.parent
+            if activity.organiser_org and activity.organiser_org.parent
+            else activity.organiser_org
+        )
+        or db.session.scalar(select(Organisation).where(Organisation.parent_id.is_not(None)).order_by(Organisation.id))
+    )
+    signer = (activity.plan.signatory if activity.plan else None) or db.session.scalar(
+        select(Signatory).where(Signatory.organisation_id == (issuing.id if issuing else None))
+    )
+    first_session = activity.sessions[0] if activity.sessions else None
+    starts = (
+        f"{first_session.starts_at:%H} giờ {first_session.starts_at:%M}, ngày {activity.start_date:%d/%m/%Y}"
+        if first_session
+        else f"ngày {activity.start_date:%d/%m/%Y}"
+    )
+    when = starts if activity.end_date == activity.start_date else f"từ {starts} đến ngày {activity.end_date:%d/%m/%Y}"
+    venue = (
+        f"{activity.venue.name}{', ' + activity.venue.address if activity.venue.address else ''}"
+        if activity.venue
+        else activity.venue_text or ""
+    )
+    enrolments = db.session.scalars(visible_enrolments(activity, user, (E.registered,))).all()
+    return [
+        Letter(
+            parent_body=issuing.parent.name if issuing and issuing.parent else "",
+            issuing_body=issuing.name if issuing else "",
+            number_line=f"Số:       /GTT-{issuing.short_name if issuing and issuing.short_name else ''}",
+            date_line=date_words_vn(issuing.place_name if issuing and issuing.place_name else "", date.today()),
+            salutation="Bà" if e.person.gender is Gender.female else "Ông",
+            full_name=e.person.full_name,
+            position=e.person.position or "",
+            unit=e.person.workplace or e.person.unit.full_name,
+            activity_title=activity.title,
+            when=when,
+            venue=venue,
+            authority_line=signer.authority_line or "" if signer else "",
+            signer_title=signer.title if signer else "",
+            signer_name=signer.full_name if signer else "",
+            qr_png=qr_png(e.qr_payload),
+            qr_caption="Mã điểm danh cá nhân — không chia sẻ cho người khác.",
+        )
+        for e in enrolments
+    ]

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.forms import BaseForm
 from app.extensions import db
 from app.geo.services import unit_choices
 from app.people.models import Person
@@ -13,11 +14,12 @@ from app.permissions import can, in_scope, require
 from app.planning import services as planning
 from app.planning.models import Activity
 from app.reference import services as reference
-from app.registration import services
-from app.registration.forms import EnrolForm, QuotaForm, ReasonForm
+from app.registration import imports, services
+from app.registration.forms import EnrolForm, ImportForm, QuotaForm, ReasonForm
 from app.registration.models import Enrolment, EnrolmentStatus
 
 bp = Blueprint("registration", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _activity_or_404(activity_id: int) -> Activity:
@@ -150,3 +152,130 @@ def enrolment_qr(activity_id, enrolment_id):
     response = make_response(qr_png(enrolment.qr_payload))
     response.headers["Content-Type"] = "image/png"
     return response
+
+
+# -- spreadsheet import ------------------------------------------------------------------------
+
+
+def _import_dir():
+    from pathlib import Path
+
+    from flask import current_app
+
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/activities/<int:activity_id>/import")
+@require("registration.enrol")
+def import_form(activity_id):
+    """Upload a list of people (Excel or CSV) to enrol."""
+    activity = _activity_or_404(activity_id)
+    return render_template("registration/import.html", activity=activity, form=ImportForm(), report=None)
+
+
+@bp.route("/activities/<int:activity_id>/import/template.xlsx")
+@require("registration.enrol")
+def import_template(activity_id):
+    """The spreadsheet template with Vietnamese headers."""
+    from flask import Response
+
+    _activity_or_404(activity_id)
+    return Response(
+        imports.template_workbook(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": "attachment; filename=mau-danh-sach-hoc-vien.xlsx"},
+    )
+
+
+@bp.route("/activities/<int:activity_id>/import", methods=["POST"])
+@require("registration.enrol")
+def import_run(activity_id):
+    """Dry run: show what each row would become; nothing is written."""
+    import secrets
+    from pathlib import Path
+
+    from flask import current_app
+
+    activity = _activity_or_404(activity_id)
+    form = ImportForm()
+    upload = form.file.data
+    if not form.validate_on_submit() or upload is None or not getattr(upload, "filename", ""):
+        form.file.errors = [_("Chọn tệp để tải lên.")]
+        return render_template("registration/import.html", activity=activity, form=form, report=None), 422
+    data = upload.read()
+    extension = Path(upload.filename).suffix.lower()
+    report = form.submit(
+        lambda: imports.run(
+            activity,
+            upload.filename,
+            data,
+            current_user,
+            commit=False,
+            max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+        )
+    )
+    token = None
+    if report is not None and report.errors == 0:
+        token = secrets.token_urlsafe(16)
+        (_import_dir() / f"{token}{extension}").write_bytes(data)
+    return render_template(
+        "registration/import.html", activity=activity, form=form, report=report, token=token, extension=extension
+    ), 200 if report is not None else 422
+
+
+@bp.route("/activities/<int:activity_id>/import/commit", methods=["POST"])
+@require("registration.enrol")
+def import_commit(activity_id):
+    """Write the import the dry run showed (all rows or none)."""
+    import re
+
+    from flask import current_app
+
+    activity = _activity_or_404(activity_id)
+    form = BaseForm()
+    token, extension = request.form.get("token", ""), request.form.get("extension", "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,40}", token) or extension not in (".xlsx", ".csv"):
+        abort(400)
+    path = _import_dir() / f"{token}{extension}"
+    if not path.exists():
+        flash(_("Tệp đã hết hạn; hãy tải lên lại."), "error")
+        return redirect(url_for("registration.import_form", activity_id=activity.id))
+    data = path.read_bytes()
+    report = form.submit(
+        lambda: imports.run(
+            activity,
+            f"upload{extension}",
+            data,
+            current_user,
+            commit=True,
+            max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+        )
+    )
+    path.unlink(missing_ok=True)
+    if report is not None and report.committed:
+        flash(_("Đã nhập %(n)s dòng.", n=len(report.rows)), "success")
+        return _back(activity)
+    flash(_("Không nhập được: dữ liệu đã thay đổi từ lúc kiểm tra. Hãy kiểm tra lại."), "error")
+    return render_template("registration/import.html", activity=activity, form=ImportForm(), report=report), 409
+
+
+@bp.route("/activities/<int:activity_id>/letters.pdf")
+@require("registration.quota")
+def letters(activity_id):
+    """Invitation letters of the registered participants, one page each, with personal QR codes."""
+    from flask import Response
+
+    from app.registration.letters import render
+
+    activity = _activity_or_404(activity_id)
+    pages = services.letters_for(activity, current_user)
+    if not pages:
+        flash(_("Chưa có ai đã đăng ký để in giấy triệu tập."), "error")
+        return _back(activity)
+    return Response(
+        render(pages),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename=giay-trieu-tap-{activity.id}.pdf"},
+    )

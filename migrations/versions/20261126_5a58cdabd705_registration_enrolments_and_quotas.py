@@ -1,8 +1,8 @@
 """registration: enrolments and quotas
 
-Revision ID: bcc26be7cef5
+Revision ID: 5a58cdabd705
 Revises: 5c4f669654c0
-Create Date: 2026-11-26 10:40:19.912659
+Create Date: 2026-11-26 10:47:43.491117
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'bcc26be7cef5'
+revision = '5a58cdabd705'
 down_revision = '5c4f669654c0'
 branch_labels = None
 depends_on = None
@@ -45,6 +45,7 @@ def upgrade():
     )
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolments_activity_id'), ['activity_id'], unique=False)
+        batch_op.create_index('ix_enrolments_activity_status', ['activity_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_unit_id'), ['unit_id'], unique=False)
@@ -77,6 +78,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_enrolments_unit_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_status'))
         batch_op.drop_index(batch_op.f('ix_enrolments_person_id'))
+        batch_op.drop_index('ix_enrolments_activity_status')
         batch_op.drop_index(batch_op.f('ix_enrolments_activity_id'))
 
     op.drop_table('enrolments')

@@ -1,0 +1,210 @@
+"""Reading the lists districts send: .xlsx or .csv, with the mess real spreadsheets carry.
+
+Pure functions: bytes in, rows of plain values out. The file is checked before it is parsed
+(size, type, how far it expands, no macros); openpyxl parses XML through defusedxml when it is
+installed (it is, in requirements.txt), which neutralises entity-expansion attacks.
+"""
+
+import contextlib
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from app.core.i18n import lazy_gettext as _l
+from app.core.text import fold, nfc
+from app.errors import ValidationError
+
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_RATIO = 100
+MAX_ROWS = 20_000
+EXCEL_EPOCH = date(1899, 12, 30)
+
+# Template headers (Vietnamese) and the other spellings districts use for them.
+COLUMNS = {
+    "full_name": ("Họ và tên", ["ho va ten", "ho ten", "ten", "full name", "name"]),
+    "gender": ("Giới tính", ["gioi tinh", "gender", "nam/nu", "nam nu"]),
+    "birth": (
+        "Ngày sinh (hoặc năm sinh)",
+        ["ngay sinh", "nam sinh", "ngay thang nam sinh", "ngay sinh (hoac nam sinh)", "birth date", "date of birth"],
+    ),
+    "ethnicity": ("Dân tộc", ["dan toc", "ethnicity"]),
+    "id_number": (
+        "Số định danh cá nhân",
+        ["so dinh danh ca nhan", "so dinh danh", "so cccd", "cccd", "so can cuoc", "can cuoc cong dan", "id number"],
+    ),
+    "phone": ("Số điện thoại", ["so dien thoai", "dien thoai", "sdt", "phone"]),
+    "level": ("Cấp", ["cap", "level"]),
+    "category": ("Đối tượng", ["doi tuong", "category"]),
+    "position": ("Chức vụ", ["chuc vu", "position"]),
+    "workplace": ("Nơi công tác", ["noi cong tac", "don vi cong tac", "workplace"]),
+    "unit_code": ("Mã đơn vị hành chính", ["ma don vi hanh chinh", "ma don vi", "ma xa", "unit code"]),
+}
+REQUIRED = ("full_name", "gender", "unit_code")
+
+
+def _refuse(message):
+    raise ValidationError("invalid_file", message, {"file": message})
+
+
+def header_key(text) -> str:
+    return re.sub(r"\s+", " ", fold(str(text or "")).replace("*", "")).strip()
+
+
+def match_headers(headers: list) -> dict[str, int]:
+    """Column index per field, from headers in any case, with or without diacritics.
+
+    :raises ValidationError: a required column is missing.
+    """
+    found = {}
+    for index, header in enumerate(headers):
+        key = header_key(header)
+        for field, (label, aliases) in COLUMNS.items():
+            if field not in found and key in {header_key(label), *aliases}:
+                found[field] = index
+    missing = [COLUMNS[f][0] for f in REQUIRED if f not in found]
+    if missing:
+        _refuse(_l("Thiếu cột: %(c)s. Hãy dùng tệp mẫu.", c=", ".join(missing)))
+    return found
+
+
+def read_rows(filename: str, data: bytes, max_bytes: int) -> tuple[dict[str, int], list[tuple[int, list]]]:
+    """(column per field, [(row number in the file, cells)]) with blank rows left out.
+
+    :raises ValidationError: the file is empty, too big, not .xlsx/.csv, has macros, expands too
+        far, or has no recognisable header.
+    """
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not data:
+        _refuse(_l("Tệp rỗng."))
+    if len(data) > max_bytes:
+        _refuse(_l("Tệp quá lớn (%(s)s MB); tối đa %(m)s MB.", s=round(len(data) / 1048576, 1), m=max_bytes // 1048576))
+    if extension == "xlsx":
+        table = _xlsx_rows(data)
+    elif extension == "csv":
+        table = _csv_rows(data)
+    else:
+        _refuse(_l("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."))
+    rows = [(number, cells) for number, cells in table if any(str(c).strip() for c in cells if c is not None)]
+    if not rows:
+        _refuse(_l("Tệp không có dòng nào."))
+    header_number, headers = rows[0]
+    columns = match_headers(headers)
+    body = [(number, cells) for number, cells in rows[1:]]
+    if len(body) > MAX_ROWS:
+        _refuse(_l("Tối đa %(n)s dòng một lần.", n=MAX_ROWS))
+    return columns, body
+
+
+def _xlsx_rows(data: bytes):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = [n.lower() for n in archive.namelist()]
+        expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        _refuse(_l("Tệp bị hỏng hoặc không đúng định dạng."))
+    if "xl/workbook.xml" not in names:
+        _refuse(_l("Nội dung tệp không đúng với phần mở rộng .%(e)s.", e="xlsx"))
+    if any(name.endswith("vbaproject.bin") for name in names):
+        _refuse(_l("Tệp có macro; hãy lưu lại dạng không có macro rồi tải lên."))
+    if expanded > MAX_UNCOMPRESSED or expanded > MAX_RATIO * len(data):
+        _refuse(_l("Tệp nén giải ra quá lớn; không nhận."))
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken workbook
+        _refuse(_l("Tệp bị hỏng hoặc không đúng định dạng."))
+    sheet = workbook.worksheets[0]
+    return [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+
+
+def _csv_rows(data: bytes):
+    for encoding in ("utf-8-sig", "cp1258", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    dialect = csv.excel
+    with contextlib.suppress(csv.Error):  # one column or odd quoting: plain commas it is
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    return [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+
+
+# -- cells ------------------------------------------------------------------------------------
+
+
+def text_cell(value) -> str | None:
+    """Text as people meant it: NFC, trimmed, numbers without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = nfc(unicodedata.normalize("NFC", str(value)))
+    return text or None
+
+
+def digits_cell(value) -> str | None:
+    """Digits of a number stored as a number: 2.01900012345E+11, 912345678.0, '0912 345 678'."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return str(int(Decimal(str(value))))
+        except (InvalidOperation, ValueError):
+            return str(value)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", text):
+        try:
+            return str(int(Decimal(text)))
+        except InvalidOperation:
+            return text
+    return text or None
+
+
+def id_number_cell(value) -> str | None:
+    """A citizen ID: 12 digits, the leading 0 of the province code restored when a spreadsheet lost it."""
+    digits = digits_cell(value)
+    if digits and digits.isdigit() and len(digits) == 11:
+        return "0" + digits
+    return digits
+
+
+def birth_cell(value) -> tuple[date | None, int | None]:
+    """(date, year) from an Excel date, an Excel serial, 'dd/mm/yyyy' text or a year alone.
+
+    :raises ValueError: anything else.
+    """
+    from app.core.forms import parse_vn_date
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), value.year
+    if isinstance(value, date):
+        return value, value.year
+    if isinstance(value, (int, float)):
+        number = int(value)
+        if 1900 <= number <= 2100:
+            return None, number
+        if 1 <= number <= 80000:
+            day = EXCEL_EPOCH + timedelta(days=number)
+            return day, day.year
+        raise ValueError(str(value))
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return None, int(text)
+    day = parse_vn_date(text)
+    return day, day.year
+
+
+def unit_code_cell(value) -> str | None:
+    """A unit code; commune codes stored as numbers lose their leading zero (06001 -> 6001)."""
+    digits = digits_cell(value)
+    if digits and digits.isdigit() and len(digits) == 4:
+        return "0" + digits
+    return digits
