@@ -35,17 +35,24 @@ def route_objects() -> dict:
     db.session.add_all([stop, member])
     db.session.flush()
     from app.materials.services import attach, create_material, participant_token
+    from app.registration.self_service import publish
+
+    publish(activity)
 
     material = create_material({"title": "Sổ tay giảm nghèo"}, "so-tay.pdf", b"%PDF-1.4 test", organiser)
     use = attach(activity, material.id, None)
     from app.registration.models import Enrolment
 
     enrolment = Enrolment(activity_id=activity.id, person_id=person.id, status="registered", unit_id=person.unit_id)
-    db.session.add(enrolment)
+    from app.registration.models import RegistrationRequest
+
+    request_row = RegistrationRequest(activity_id=activity.id, data={"full_name": "Lò Văn Xin"})
+    db.session.add_all([enrolment, request_row])
     db.session.flush()
     return {
         "token": participant_token(activity),
         "enrolment_id": enrolment.id,
+        "request_id": request_row.id,
         "material_id": material.id,
         "version_id": material.versions[0].id,
         "use_id": use.id,

@@ -155,7 +155,7 @@ def clean(data: dict, user) -> tuple[dict, list]:
         out[key] = value
 
     unit_id = data.get("unit_id")
-    allowed = scope_unit_ids(user)
+    allowed = scope_unit_ids(user) if user is not None else None  # None: a participant's own request
     if unit_id is None:
         errors["unit_id"] = _l("Chọn đơn vị hành chính.")
     elif not _exists(AdminUnit, unit_id):

@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.i18n import lazy_gettext as _l
@@ -94,3 +94,42 @@ class Quota(db.Model):
     __table_args__ = (
         db.UniqueConstraint("activity_id", "unit_id", "category_id", name="uq_quotas_activity_unit_category"),
     )
+
+
+class SelfRegistrationLink(db.Model):
+    """Whether an activity takes requests through a public link; a new nonce voids old links."""
+
+    __tablename__ = "self_registration_links"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    nonce: Mapped[str] = mapped_column(String(40), default=new_qr_token)
+
+
+class RequestStatus(enum.Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class RegistrationRequest(db.Model):
+    """What a person sent through the public link, waiting for an organiser's decision."""
+
+    __tablename__ = "registration_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    matched_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[RequestStatus] = mapped_column(
+        Enum(RequestStatus, native_enum=False, length=20), default=RequestStatus.pending, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
+
+    activity: Mapped[Activity] = relationship()
+    matched_person: Mapped[Person | None] = relationship()

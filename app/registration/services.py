@@ -118,6 +118,11 @@ def enrol(activity: Activity, person: Person, user, source: str = "organiser") -
     return enrolment
 
 
+def reason_text(reason: str | None) -> str:
+    """A required reason, NFC and bounded."""
+    return _reason(reason)
+
+
 def _reason(reason: str | None) -> str:
     reason = nfc(reason) or ""
     if not reason:

@@ -5,16 +5,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.forms import BaseForm
-from app.extensions import db
+from app.extensions import db, limiter
 from app.geo.services import unit_choices
 from app.people.models import Person
 from app.people.services import PeopleFilter
 from app.people.services import search as search_people
-from app.permissions import can, in_scope, require
+from app.permissions import can, in_scope, public, require
 from app.planning import services as planning
 from app.planning.models import Activity
 from app.reference import services as reference
-from app.registration import imports, services
+from app.registration import imports, self_service, services
 from app.registration.forms import EnrolForm, ImportForm, QuotaForm, ReasonForm
 from app.registration.models import Enrolment, EnrolmentStatus
 
@@ -56,6 +56,8 @@ def enrolment_list(activity_id):
     return render_template(
         "registration/enrolment_list.html",
         activity=activity,
+        self_url=self_registration_url(activity) if can("registration.quota") else None,
+        requests=self_service.pending(activity) if can("registration.quota") else [],
         q=q,
         candidates=candidates,
         summary=services.summary(activity, current_user),
@@ -279,3 +281,88 @@ def letters(activity_id):
         mimetype="application/pdf",
         headers={"Content-Disposition": f"inline; filename=giay-trieu-tap-{activity.id}.pdf"},
     )
+
+
+# -- self-registration ------------------------------------------------------------------------
+
+
+def self_registration_url(activity: Activity) -> str | None:
+    from flask import current_app
+
+    link = self_service.link_for(activity)
+    if link is None or not link.enabled:
+        return None
+    path = url_for("registration.self_register", token=self_service.token_for(link))
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+@bp.route("/activities/<int:activity_id>/self-registration", methods=["POST"])
+@require("registration.quota")
+def self_registration_toggle(activity_id):
+    """Open, renew or close the public registration link."""
+
+    activity = _activity_or_404(activity_id)
+    action = request.form.get("action")
+    form = BaseForm()
+    if action == "close":
+        form.submit(lambda: self_service.close(activity) or True)
+        flash(_("Đã đóng đường dẫn tự đăng ký."), "success")
+    elif action in ("open", "renew"):
+        form.submit(lambda: self_service.publish(activity, renew=action == "renew"))
+        flash(_("Đường dẫn tự đăng ký đang mở."), "success")
+    else:
+        abort(400)
+    return _back(activity)
+
+
+@bp.route("/activities/<int:activity_id>/self-registration/qr.png")
+@require("registration.quota")
+def self_registration_qr(activity_id):
+    """The public registration link as a QR code, to show or print."""
+    from flask import make_response
+
+    from app.materials.services import qr_png
+
+    activity = _activity_or_404(activity_id)
+    url = self_registration_url(activity) or abort(404)
+    response = make_response(qr_png(url))
+    response.headers["Content-Type"] = "image/png"
+    return response
+
+
+@bp.route("/activities/<int:activity_id>/requests/<int:request_id>/decide", methods=["POST"])
+@require("registration.quota")
+def request_decide(activity_id, request_id):
+    """Approve or reject a self-registration request."""
+    from app.registration.models import RegistrationRequest
+
+    activity = _activity_or_404(activity_id)
+    item = db.session.get(RegistrationRequest, request_id)
+    if item is None or item.activity_id != activity.id:
+        abort(404)
+    approve = request.form.get("decision") == "approve"
+    form = BaseForm()
+    if form.submit(lambda: self_service.decide(item, current_user, approve, request.form.get("reason"))):
+        flash(_("Đã duyệt yêu cầu.") if approve else _("Đã từ chối yêu cầu."), "success")
+    for error in form.form_errors:
+        flash(error, "error")
+    return _back(activity)
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per hour", methods=["POST"])
+def self_register(token):
+    """A person asks for a place from the link or QR they were given (no account)."""
+    from app.people.forms import PersonForm
+
+    activity = self_service.activity_for_token(token) or abort(404)
+    form = PersonForm()
+    form.ethnicity_id.choices = [(None, "—")] + [(e.id, e.label) for e in reference.ethnicities()]
+    form.category_id.choices = [(None, "—")] + [(c.id, c.label) for c in reference.categories(active_only=True)]
+    form.unit_id.choices = [(None, "—")] + unit_choices(on=activity.start_date)
+    if form.validate_on_submit() and form.submit(
+        lambda: self_service.submit(activity, form.to_data(), request.remote_addr)
+    ):
+        return render_template("registration/self_register_done.html", activity=activity)
+    return render_template("registration/self_register.html", activity=activity, form=form)

@@ -44,8 +44,18 @@ def _database_for(app, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def live_server(app, tmp_path_factory):
-    """Base URL of the app served in a thread, with demo data and an organiser account."""
+def live_server(live_app):
+    """Base URL of the app served in a thread."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_app(app, tmp_path_factory):
+    """The app the browser talks to, with demo data and an organiser and a leader account."""
     tmp_path = tmp_path_factory.mktemp("browser")
     served = build_test_app(_database_for(app, tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
     upgrade_to_head(served)
@@ -54,11 +64,7 @@ def live_server(app, tmp_path_factory):
         create_user({"username": ORGANISER[0], "full_name": "Hoàng Thị Mai", "role": Role.organiser}, ORGANISER[1])
         create_user({"username": LEADER[0], "full_name": "Đàm Văn Chính", "role": Role.leader}, LEADER[1])
         db.session.commit()
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield served
     with served.app_context():
         db.engine.dispose()
     if served.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
