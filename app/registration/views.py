@@ -366,3 +366,29 @@ def self_register(token):
     ):
         return render_template("registration/self_register_done.html", activity=activity)
     return render_template("registration/self_register.html", activity=activity, form=form)
+
+
+@bp.route("/activities/<int:activity_id>/enrolments.xlsx")
+@require("registration.view")
+def enrolment_export(activity_id):
+    """The enrolment list as .xlsx (the people the user may see; IDs masked for roles that need not see them)."""
+    from flask import Response
+
+    activity = _activity_or_404(activity_id)
+    data = services.xlsx(services.export_rows(activity, current_user), "Danh sách học viên")
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename=danh-sach-hoc-vien-{activity.id}.xlsx"},
+    )
+
+
+@bp.route("/activities/<int:activity_id>/enrolments/print")
+@require("registration.view")
+def enrolment_print(activity_id):
+    """A printable list of the registered participants, with a signature column."""
+    activity = _activity_or_404(activity_id)
+    enrolments = db.session.scalars(
+        services.visible_enrolments(activity, current_user, (EnrolmentStatus.registered,))
+    ).all()
+    return render_template("registration/enrolment_print.html", activity=activity, enrolments=enrolments)

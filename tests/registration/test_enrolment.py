@@ -127,7 +127,8 @@ def test_the_personal_qr_code_decodes_to_a_token_the_system_accepts(app, client,
     image = client.get(f"/activities/{activity.id}/enrolments/{enrolment.id}/qr.png").data
     decoded = subprocess.run([zbarimg, "--quiet", "--raw", "-"], input=image, capture_output=True, check=True)
     payload = decoded.stdout.decode().strip()
-    assert payload.startswith("DA7E1:") and str(enrolment.id) not in payload.split(":")[1][:3]
+    prefix, token = payload.split(":")
+    assert prefix == "DA7E1" and len(token) >= 24 and token != str(enrolment.id)  # unguessable, not the row id
     assert services.find_by_qr(payload) == enrolment
     assert services.find_by_qr("DA7E1:" + "x" * 24) is None
 
@@ -191,3 +192,53 @@ def test_the_page_enrols_the_people_chosen(client, auth, organiser):
         ).all()
     )
     assert statuses == {a.id: E.registered, b.id: E.waitlisted}
+
+
+def test_the_xlsx_export_is_scoped_masked_and_formula_safe(client, auth, organiser):
+    import io
+
+    import openpyxl
+
+    activity = open_activity(capacity=5)
+    services.enrol(
+        activity,
+        make_person(
+            full_name="Lộc Thị Mình",
+            unit=commune_of("188"),
+            id_number="020190111222",
+            birth_date=None,
+            birth_year=1990,
+            gender=Gender.female,
+            position="=1+1",
+        ),
+        organiser,
+    )
+    services.enrol(activity, make_person(full_name="Cao Văn Khác", unit=commune_of("183")), organiser)
+    db.session.flush()
+    auth.login(make_user(Role.district, unit_code="188"))
+    rows = list(
+        openpyxl.load_workbook(
+            io.BytesIO(client.get(f"/activities/{activity.id}/enrolments.xlsx").data)
+        ).active.iter_rows(values_only=True)
+    )
+    assert rows[0][:3] == ("STT", "Họ và tên", "Giới tính")
+    assert [r[1] for r in rows[1:]] == ["Lộc Thị Mình"]
+    assert rows[1][0] == 1 and rows[1][3] == 1990  # numbers stay numbers
+    assert rows[1][7] == "'=1+1"
+    auth.logout()
+    auth.login(make_user(Role.leader))
+    rows = list(
+        openpyxl.load_workbook(
+            io.BytesIO(client.get(f"/activities/{activity.id}/enrolments.xlsx").data)
+        ).active.iter_rows(values_only=True)
+    )
+    assert "0201******22" in [r[5] for r in rows[1:]]
+
+
+def test_the_printable_list_has_a_signature_column(client, auth, organiser):
+    activity = open_activity(capacity=5)
+    services.enrol(activity, make_person(full_name="Lộc Thị In"), organiser)
+    db.session.flush()
+    auth.login(organiser)
+    page = client.get(f"/activities/{activity.id}/enrolments/print").get_data(as_text=True)
+    assert "DANH SÁCH HỌC VIÊN" in page and "Lộc Thị In" in page and "Ký tên" in page
