@@ -4,6 +4,7 @@ from flask import abort, jsonify
 from flask_login import current_user
 
 from app.api.blueprint import body_json, bp, paginate
+from app.core.forms import int_or_none
 from app.core.i18n import lazy_gettext as _l
 from app.errors import ValidationError
 from app.extensions import db
@@ -50,8 +51,8 @@ def enrolment_list(activity_id):
 def enrolment_create(activity_id):
     """Enrol a person: ``registered`` while seats last, then ``waitlisted``."""
     activity = _activity_or_404(activity_id)
-    person_id = body_json().get("person_id")
-    if not isinstance(person_id, int) or isinstance(person_id, bool):
+    person_id = int_or_none(body_json().get("person_id"))
+    if person_id is None:
         raise ValidationError(
             "unknown_person",
             _l("Chọn một người trong danh sách."),

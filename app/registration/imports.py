@@ -106,8 +106,14 @@ def _person_data(cells, columns, lookups: _Lookups, activity: Activity, result: 
         "full_name": sheet.text_cell(_value(cells, columns, "full_name")),
         "position": sheet.text_cell(_value(cells, columns, "position")),
         "workplace": sheet.text_cell(_value(cells, columns, "workplace")),
-        "id_number": sheet.id_number_cell(_value(cells, columns, "id_number")),
     }
+    try:
+        data["id_number"] = sheet.id_number_cell(_value(cells, columns, "id_number"))
+    except sheet.RoundedNumber as number:
+        data["id_number"] = None
+        result.errors.append(
+            _l("Số “%(v)s” đã bị Excel làm tròn; định dạng cột là Văn bản rồi nhập lại.", v=str(number))
+        )
     result.full_name = data["full_name"]
     gender = fold(sheet.text_cell(_value(cells, columns, "gender")) or "")
     data["gender"] = GENDERS.get(gender)
@@ -118,9 +124,13 @@ def _person_data(cells, columns, lookups: _Lookups, activity: Activity, result: 
     except ValueError:
         data["birth_date"] = data["birth_year"] = None
         result.errors.append(_l("Ngày sinh không đọc được; ghi ngày/tháng/năm hoặc năm sinh."))
-    raw_phone = sheet.digits_cell(_value(cells, columns, "phone"))
     try:
-        data["phone"] = normalise_phone(raw_phone, restore_lost_zero=True)
+        data["phone"] = normalise_phone(sheet.digits_cell(_value(cells, columns, "phone")), restore_lost_zero=True)
+    except sheet.RoundedNumber as number:
+        data["phone"] = None
+        result.errors.append(
+            _l("Số “%(v)s” đã bị Excel làm tròn; định dạng cột là Văn bản rồi nhập lại.", v=str(number))
+        )
     except InvalidValue as problem:
         data["phone"] = None
         result.errors.append(problem.message)
@@ -157,6 +167,19 @@ def _existing_person(data: dict, user, result: RowResult, known_ids: dict[str, P
     result.notes += [str(w) for w in warnings]
     if cleaned["id_number"]:
         holder = known_ids.get(cleaned["id_number"])
+        if holder is not None and (
+            holder.search_name != fold(cleaned["full_name"])
+            or holder.gender is not cleaned["gender"]
+            or (cleaned["birth_year"] and holder.year_of_birth and holder.year_of_birth != cleaned["birth_year"])
+        ):
+            name = holder.full_name if can("people.view", holder, user) else _l("một người khác")
+            raise DomainError(
+                "id_number_mismatch",
+                _l(
+                    "Số định danh này đã đăng ký cho %(name)s, khác họ tên, giới tính hoặc năm sinh trong tệp.",
+                    name=name,
+                ),
+            )
         if holder is not None:
             if not can("people.view", holder, user):
                 raise DomainError("out_of_scope", _l("Số định danh này thuộc một người ở đơn vị khác."))
@@ -172,7 +195,14 @@ def _existing_person(data: dict, user, result: RowResult, known_ids: dict[str, P
 
 def _people_by_id_number(rows, columns) -> dict[str, Person]:
     """People already registered under the ID numbers in the file, fetched in a few queries."""
-    numbers = sorted({n for _, cells in rows if (n := sheet.id_number_cell(_value(cells, columns, "id_number")))})
+    numbers = set()
+    for _, cells in rows:
+        try:
+            if number := sheet.id_number_cell(_value(cells, columns, "id_number")):
+                numbers.add(number)
+        except sheet.RoundedNumber:
+            continue  # reported on its row
+    numbers = sorted(numbers)
     found: dict[str, Person] = {}
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
@@ -201,6 +231,10 @@ def run(activity: Activity, filename: str, data: bytes, user, *, commit: bool, m
         try:
             person = _existing_person(person_data, user, result, known_ids)
             result.person = "matched" if person is not None else "new"
+            if person is not None:
+                result.notes.append(
+                    _l("Khớp với %(name)s (%(unit)s).", name=person.full_name, unit=person.unit.full_name)
+                )
             if person is None:
                 person = people.save_person(person_data, user, confirmed=True)
             result.enrolment = registration.enrol(activity, person, user, source="import").status.value

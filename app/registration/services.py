@@ -101,7 +101,9 @@ def enrol(activity: Activity, person: Person, user, source: str = "organiser") -
     quota = _quota_for(activity, person, user)
     if quota is not None and _quota_filled(activity, quota) >= quota.seats:
         raise ConflictError("quota_full", _l("Đơn vị đã dùng hết %(n)s chỉ tiêu được phân bổ.", n=quota.seats))
-    full = _count(activity, E.registered) >= activity.capacity
+    # Nobody overtakes the waiting list: a seat freed by a larger capacity goes to those waiting first.
+    fill_free_seats(activity)
+    full = _count(activity, E.registered) >= activity.capacity or _count(activity, E.waitlisted) > 0
     enrolment = existing or Enrolment(activity_id=activity.id, person_id=person.id)
     enrolment.status = E.waitlisted if full else E.registered
     enrolment.position = _next_position(activity) if full else None
@@ -143,11 +145,13 @@ def _check_changeable(enrolment: Enrolment) -> None:
 def cancel(enrolment: Enrolment, user, reason: str | None, *, promote: bool = True) -> Enrolment | None:
     """Cancel an enrolment; a freed seat goes to the first person on the waiting list.
 
-    :return: the enrolment promoted from the waiting list, if any.
+    :return: the enrolment promoted from the waiting list, if one was.
+    :raises ConflictError: ``not_active`` — already cancelled (also when a concurrent request did it first).
     """
     reason = _reason(reason)
-    _check_changeable(enrolment)
     _lock(enrolment.activity)
+    db.session.refresh(enrolment)  # what another request may have done before we held the lock
+    _check_changeable(enrolment)
     freed_seat = enrolment.status is E.registered
     enrolment.status, enrolment.cancelled_at, enrolment.cancel_reason = E.cancelled, utcnow(), reason
     audit.record(
@@ -157,19 +161,26 @@ def cancel(enrolment: Enrolment, user, reason: str | None, *, promote: bool = Tr
         after={"status": "cancelled", "reason": reason},
     )
     db.session.flush()
-    if not (freed_seat and promote):
-        return None
-    first = db.session.scalar(
+    promoted = fill_free_seats(enrolment.activity) if freed_seat and promote else []
+    return promoted[0] if promoted else None
+
+
+def fill_free_seats(activity: Activity) -> list[Enrolment]:
+    """Give every free seat to the waiting list, first come first served (the caller holds the lock)."""
+    free = activity.capacity - _count(activity, E.registered)
+    if free <= 0:
+        return []
+    waiting = db.session.scalars(
         select(Enrolment)
-        .where(Enrolment.activity_id == enrolment.activity_id, Enrolment.status == E.waitlisted)
+        .where(Enrolment.activity_id == activity.id, Enrolment.status == E.waitlisted)
         .order_by(Enrolment.position, Enrolment.id)
-        .limit(1)
-    )
-    if first is not None and _count(enrolment.activity, E.registered) < enrolment.activity.capacity:
-        first.status = E.registered
-        audit.record("enrolment.promote", first, before={"status": "waitlisted"}, after={"status": "registered"})
-        db.session.flush()
-    return first
+        .limit(free)
+    ).all()
+    for enrolment in waiting:
+        enrolment.status = E.registered
+        audit.record("enrolment.promote", enrolment, before={"status": "waitlisted"}, after={"status": "registered"})
+    db.session.flush()
+    return list(waiting)
 
 
 def transfer(enrolment: Enrolment, new_person: Person | None, user, reason: str | None) -> Enrolment:
@@ -186,7 +197,16 @@ def transfer(enrolment: Enrolment, new_person: Person | None, user, reason: str 
             _l("Chọn một người trong danh sách."),
             {"person_id": _l("Chọn một người trong danh sách.")},
         )
+    if enrolment.activity.status not in OPEN_FOR_ENROLMENT + (ActivityStatus.in_progress,):
+        raise ConflictError("not_open", _l("Chỉ hoạt động đã phê duyệt hoặc đang nhận đăng ký mới nhận người."))
     _lock(enrolment.activity)
+    quota = _quota_for(enrolment.activity, new_person, user)
+    if (
+        quota is not None
+        and _quota_filled(enrolment.activity, quota) >= quota.seats
+        and enrolment.unit_id not in descendant_unit_ids(quota.unit_id)
+    ):
+        raise ConflictError("quota_full", _l("Đơn vị đã dùng hết %(n)s chỉ tiêu được phân bổ.", n=quota.seats))
     taken = db.session.scalar(
         select(Enrolment).where(Enrolment.activity_id == enrolment.activity_id, Enrolment.person_id == new_person.id)
     )
@@ -225,6 +245,19 @@ def visible_enrolments(activity: Activity, user, statuses=ACTIVE):
     return query.order_by(Enrolment.status, Enrolment.position, Person.sort_key)
 
 
+def waiting_rank(enrolment: Enrolment) -> int | None:
+    """Place on the waiting list counted over everyone waiting (1 = next to get a seat)."""
+    if enrolment.status is not E.waitlisted:
+        return None
+    return db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.activity_id == enrolment.activity_id,
+            Enrolment.status == E.waitlisted,
+            Enrolment.position <= enrolment.position,
+        )
+    )
+
+
 def find_by_qr(payload: str) -> Enrolment | None:
     """The enrolment a personal QR code stands for (None for anything else)."""
     prefix, _, token = (payload or "").strip().partition(":")
@@ -248,6 +281,10 @@ def set_quota(activity: Activity, unit_id: int | None, category_id: int | None, 
         errors["unit_id"] = _l("Đơn vị hành chính không tồn tại.")
     if seats is None or seats < 0:
         errors["seats"] = _l("Số chỉ tiêu phải từ 0 trở lên.")
+    from app.reference.models import ParticipantCategory
+
+    if category_id is not None and db.session.get(ParticipantCategory, category_id) is None:
+        errors["category_id"] = _l("Đối tượng không có trong danh mục.")
     if errors:
         raise ValidationError("invalid_quota", _l("Chỉ tiêu không hợp lệ."), errors)
     check_quota = select(Quota).where(
@@ -333,17 +370,27 @@ def summary(activity: Activity, user) -> Summary:
 
 
 def _move_enrolments(keep: Person, removed: Person) -> None:
-    """When two records are one person, the enrolments of the removed one move to the kept one;
-    where both were enrolled in the same activity, the removed record's enrolment is cancelled."""
+    """When two records are one person, the enrolments of the removed one move to the kept one.
+    Where both were enrolled in the same activity, the kept record takes the better place
+    (a seat over the waiting list over cancelled) and a seat given up goes to the waiting list."""
+    rank = {E.registered: 0, E.waitlisted: 1, E.cancelled: 2}
     for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.person_id == removed.id)):
         clash = db.session.scalar(
             select(Enrolment).where(Enrolment.activity_id == enrolment.activity_id, Enrolment.person_id == keep.id)
         )
         if clash is None:
             enrolment.person_id = keep.id
-        elif enrolment.status in ACTIVE:
+            continue
+        _lock(enrolment.activity)
+        if rank[enrolment.status] < rank[clash.status]:
+            clash.status, clash.position = enrolment.status, enrolment.position
+            clash.cancelled_at = clash.cancel_reason = None
+        if enrolment.status in ACTIVE:
             enrolment.status, enrolment.cancelled_at = E.cancelled, utcnow()
             enrolment.cancel_reason = "Gộp hồ sơ trùng"
+            audit.record("enrolment.cancel", enrolment, after={"status": "cancelled", "reason": "merge"})
+        db.session.flush()
+        fill_free_seats(enrolment.activity)
     db.session.flush()
 
 

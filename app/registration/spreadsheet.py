@@ -21,6 +21,8 @@ from app.errors import ValidationError
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 100
 MAX_ROWS = 20_000
+MAX_COLUMNS = 40
+MAX_BLANK_RUN = 1_000  # a thousand empty rows in a row: the list has ended
 EXCEL_EPOCH = date(1899, 12, 30)
 
 # Template headers (Vietnamese) and the other spellings districts use for them.
@@ -119,20 +121,41 @@ def _xlsx_rows(data: bytes):
     except Exception:  # openpyxl raises many kinds for a broken workbook
         _refuse(_l("Tệp bị hỏng hoặc không đúng định dạng."))
     sheet = workbook.worksheets[0]
-    return [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    # The sheet's own size claim is not trusted: a tiny file may claim a million rows, and a stale
+    # one would hide real rows. Read lazily, a bounded number of columns and rows.
+    sheet.reset_dimensions()
+    rows, blank_run = [], 0
+    try:
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            if any(c is not None and str(c).strip() for c in cells):
+                rows.append((number, list(cells)))
+                blank_run = 0
+            else:
+                blank_run += 1
+            if len(rows) > MAX_ROWS + 1 or blank_run > MAX_BLANK_RUN:
+                break
+    except Exception:  # broken sheet XML surfaces only while iterating
+        _refuse(_l("Tệp bị hỏng hoặc không đúng định dạng."))
+    return rows
 
 
 def _csv_rows(data: bytes):
+    text = None
     for encoding in ("utf-8-sig", "cp1258", "cp1252"):
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
+    if text is None:
+        _refuse(_l("Không đọc được bảng mã của tệp CSV; hãy lưu lại dạng CSV UTF-8."))
     dialect = csv.excel
     with contextlib.suppress(csv.Error):  # one column or odd quoting: plain commas it is
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    return [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+    try:
+        return [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+    except csv.Error:
+        _refuse(_l("Tệp CSV không đúng định dạng."))
 
 
 # -- cells ------------------------------------------------------------------------------------
@@ -158,12 +181,20 @@ def digits_cell(value) -> str | None:
         except (InvalidOperation, ValueError):
             return str(value)
     text = str(value).strip()
-    if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", text):
+    match = re.fullmatch(r"\d+(?:\.(\d+))?[eE]\+?(\d+)", text)
+    if match:
+        fraction, exponent = match.group(1) or "", int(match.group(2))
+        if len(fraction) < exponent:  # Excel shows 2.0185E+10 for 20185001234: the digits are gone
+            raise RoundedNumber(text)
         try:
             return str(int(Decimal(text)))
         except InvalidOperation:
             return text
     return text or None
+
+
+class RoundedNumber(ValueError):
+    """A number shown in scientific notation that lost digits: it cannot be read back."""
 
 
 def id_number_cell(value) -> str | None:

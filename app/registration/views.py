@@ -1,6 +1,6 @@
 """Enrolment pages of an activity: who is in, the waiting list, quotas; enrol, cancel, transfer."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -66,6 +66,7 @@ def enrolment_list(activity_id):
         waitlisted=[e for e in enrolments if e.status is EnrolmentStatus.waitlisted],
         enrol_form=EnrolForm(),
         reason_form=ReasonForm(),
+        waiting_rank=services.waiting_rank,
     )
 
 
@@ -169,6 +170,18 @@ def _import_dir():
     return path
 
 
+IMPORT_FILE_HOURS = 2
+
+
+def _forget_old_imports() -> None:
+    """Checked files not committed within a couple of hours are deleted: they hold ID numbers."""
+    import time
+
+    for path in _import_dir().iterdir():
+        if path.stat().st_mtime < time.time() - IMPORT_FILE_HOURS * 3600:
+            path.unlink(missing_ok=True)
+
+
 @bp.route("/activities/<int:activity_id>/import")
 @require("registration.enrol")
 def import_form(activity_id):
@@ -220,8 +233,12 @@ def import_run(activity_id):
     )
     token = None
     if report is not None and report.errors == 0:
+        _forget_old_imports()
         token = secrets.token_urlsafe(16)
         (_import_dir() / f"{token}{extension}").write_bytes(data)
+        # The checked file belongs to this activity and this user, nobody else's commit.
+        session.setdefault("imports", {})[token] = [activity.id, current_user.id]
+        session.modified = True
     return render_template(
         "registration/import.html", activity=activity, form=form, report=report, token=token, extension=extension
     ), 200 if report is not None else 422
@@ -241,6 +258,8 @@ def import_commit(activity_id):
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,40}", token) or extension not in (".xlsx", ".csv"):
         abort(400)
     path = _import_dir() / f"{token}{extension}"
+    if session.get("imports", {}).get(token) != [activity.id, current_user.id]:
+        abort(404)
     if not path.exists():
         flash(_("Tệp đã hết hạn; hãy tải lên lại."), "error")
         return redirect(url_for("registration.import_form", activity_id=activity.id))
@@ -256,6 +275,8 @@ def import_commit(activity_id):
         )
     )
     path.unlink(missing_ok=True)
+    session.get("imports", {}).pop(token, None)
+    session.modified = True
     if report is not None and report.committed:
         flash(_("Đã nhập %(n)s dòng.", n=len(report.rows)), "success")
         return _back(activity)

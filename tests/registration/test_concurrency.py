@@ -119,3 +119,38 @@ def test_concurrent_enrolments_never_overbook(fresh_app):
         db.session.remove()
     assert counts == {EnrolmentStatus.registered: CAPACITY, EnrolmentStatus.waitlisted: PEOPLE - CAPACITY}
     assert sorted(positions) == list(range(1, PEOPLE - CAPACITY + 1))
+
+
+@pytest.mark.no_transaction
+def test_concurrent_cancels_of_one_enrolment_cancel_it_once(fresh_app):
+    activity_id, person_ids, token = _setup(fresh_app)
+    headers = {"Authorization": f"Bearer {token}"}
+    client = fresh_app.test_client()
+    ids = [
+        client.post(
+            f"/api/v1/activities/{activity_id}/enrolments", json={"person_id": pid}, headers=headers
+        ).get_json()["id"]
+        for pid in person_ids[: CAPACITY + 3]
+    ]
+    results = []
+    start = threading.Barrier(8)
+
+    def cancel():
+        start.wait()
+        response = fresh_app.test_client().post(
+            f"/api/v1/activities/{activity_id}/enrolments/{ids[0]}/cancel", json={"reason": "Bận"}, headers=headers
+        )
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=cancel) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200] + [409] * 7
+    with fresh_app.app_context():
+        registered = db.session.scalar(
+            select(func.count(Enrolment.id)).where(Enrolment.status == EnrolmentStatus.registered)
+        )
+        db.session.remove()
+    assert registered == CAPACITY  # one seat freed, one person promoted
