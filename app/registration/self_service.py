@@ -49,9 +49,11 @@ def link_for(activity: Activity) -> SelfRegistrationLink | None:
 
 def publish(activity: Activity, *, renew: bool = False) -> str:
     """Open the public link (a new one when ``renew``: old links stop working); return its token."""
-    link = link_for(activity) or SelfRegistrationLink(activity_id=activity.id)
+    link = link_for(activity)
+    reopening = link is not None and not link.enabled
+    link = link or SelfRegistrationLink(activity_id=activity.id)
     link.enabled = True
-    if renew or link.nonce is None:
+    if renew or reopening or link.nonce is None:  # a closed link stays dead: reopening makes a new one
         link.nonce = new_qr_token()
     db.session.add(link)
     db.session.flush()

@@ -45,7 +45,7 @@ COLUMNS = {
     "workplace": ("Nơi công tác", ["noi cong tac", "don vi cong tac", "workplace"]),
     "unit_code": ("Mã đơn vị hành chính", ["ma don vi hanh chinh", "ma don vi", "ma xa", "unit code"]),
 }
-REQUIRED = ("full_name", "gender", "unit_code")
+REQUIRED = ("full_name", "gender", "birth", "level", "unit_code")
 
 
 def _refuse(message):
@@ -73,6 +73,16 @@ def match_headers(headers: list) -> dict[str, int]:
     return found
 
 
+def _header_row(rows) -> int:
+    """Lists often start with a title or the unit's name: the header is the first of the first ten
+    rows that names the required columns (else the first row, whose error then says what is missing)."""
+    for index, (_, cells) in enumerate(rows[:10]):
+        keys = {header_key(c) for c in cells}
+        if all(keys & {header_key(COLUMNS[f][0]), *COLUMNS[f][1]} for f in REQUIRED):
+            return index
+    return 0
+
+
 def read_rows(filename: str, data: bytes, max_bytes: int) -> tuple[dict[str, int], list[tuple[int, list]]]:
     """(column per field, [(row number in the file, cells)]) with blank rows left out.
 
@@ -93,9 +103,9 @@ def read_rows(filename: str, data: bytes, max_bytes: int) -> tuple[dict[str, int
     rows = [(number, cells) for number, cells in table if any(str(c).strip() for c in cells if c is not None)]
     if not rows:
         _refuse(_l("Tệp không có dòng nào."))
-    header_number, headers = rows[0]
-    columns = match_headers(headers)
-    body = [(number, cells) for number, cells in rows[1:]]
+    header_at = _header_row(rows)
+    columns = match_headers(rows[header_at][1])
+    body = rows[header_at + 1 :]
     if len(body) > MAX_ROWS:
         _refuse(_l("Tối đa %(n)s dòng một lần.", n=MAX_ROWS))
     return columns, body

@@ -4,6 +4,7 @@ import io
 import re
 import zipfile
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -131,3 +132,29 @@ def test_waiting_rank_counts_everyone_waiting(app_ctx, organiser):
     services.enrol(activity, make_person(gender=Gender.female), organiser)
     ranks = [services.waiting_rank(services.enrol(activity, make_person(), organiser)) for _ in range(3)]
     assert ranks == [1, 2, 3]
+
+
+def test_a_title_row_above_the_header_is_fine(app_ctx, organiser):
+    activity = make_activity(status=ActivityStatus.open, capacity=5)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH CÁN BỘ CỬ ĐI TẬP HUẤN - HUYỆN LỘC BÌNH"])
+    sheet.append(["Họ và tên", "Giới tính", "Năm sinh", "Cấp", "Mã đơn vị"])
+    sheet.append(["Lò Văn Một", "Nam", 1980, "Thôn", commune_of("188").code])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = imports.run(activity, "ds.xlsx", buffer.getvalue(), organiser, commit=False, max_bytes=MAX)
+    assert [(r.full_name, r.errors) for r in report.rows] == [("Lò Văn Một", [])]
+
+
+def test_reopening_a_closed_link_does_not_revive_old_ones(app):
+    from app.registration import self_service
+
+    activity = make_activity(status=ActivityStatus.open)
+    with app.test_request_context():
+        old = self_service.publish(activity)
+        self_service.close(activity)
+        new = self_service.publish(activity)
+    client = app.test_client()
+    assert client.get(f"/r/{old}").status_code == 404
+    assert client.get(f"/r/{new}").status_code == 200
