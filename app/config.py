@@ -101,4 +101,18 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "API_TOKEN_LIFETIME": timedelta(hours=int(env.get("API_TOKEN_HOURS", "12"))),
         "PER_PAGE": 50,
+        # Attendance (issue 5). The session QR changes every STEP seconds and is accepted for
+        # GRACE further steps (a slow phone, a queue at the door) and SKEW steps early (clocks).
+        "ATTENDANCE_CODE_STEP_SECONDS": int(env.get("ATTENDANCE_CODE_STEP_SECONDS", "20")),
+        "ATTENDANCE_CODE_GRACE_STEPS": int(env.get("ATTENDANCE_CODE_GRACE_STEPS", "3")),
+        "ATTENDANCE_CODE_SKEW_STEPS": 1,
+        # Once a valid code opened the page, the person has this long to type their phone number.
+        "ATTENDANCE_TICKET_SECONDS": 600,
+        "ATTENDANCE_OPENS_BEFORE_MINUTES": int(env.get("ATTENDANCE_OPENS_BEFORE_MINUTES", "30")),
+        "ATTENDANCE_LATE_AFTER_MINUTES": int(env.get("ATTENDANCE_LATE_AFTER_MINUTES", "15")),
+        "ATTENDANCE_SUSPICIOUS_AFTER_MINUTES": int(env.get("ATTENDANCE_SUSPICIOUS_AFTER_MINUTES", "60")),
+        # How long a scan may wait in an offline scanner's queue before it is refused.
+        "ATTENDANCE_OFFLINE_MAX_HOURS": 72,
+        # Per address: a commune hall's Wi-Fi puts everyone behind one address.
+        "CHECKIN_RATE_LIMIT": env.get("CHECKIN_RATE_LIMIT", "300 per minute"),
     }

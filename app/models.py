@@ -19,3 +19,4 @@ from app.planning.models import (  # noqa: F401, E402
 )
 from app.reference.models import Ethnicity, Organisation, ParticipantCategory, Signatory, TrainingTopic  # noqa: F401
 from app.registration.models import Enrolment, Quota  # noqa: F401, E402
+from app.attendance.models import Attendance, Refusal  # noqa: F401, E402

@@ -38,6 +38,9 @@ RULES: dict[str, frozenset[Role]] = {
     "registration.view": STAFF,
     "registration.enrol": frozenset({Role.admin, Role.organiser, Role.district}),
     "registration.quota": frozenset({Role.admin, Role.organiser}),
+    # Attendance: everyone reads (in scope); organisers run the door, mark by hand and correct.
+    "attendance.view": STAFF,
+    "attendance.record": frozenset({Role.admin, Role.organiser}),
     "materials.view": STAFF,
     "materials.edit": frozenset({Role.admin, Role.organiser}),
     "budget.view": STAFF,

@@ -473,7 +473,12 @@ def save_session(activity: Activity, session: ActivitySession | None, data: dict
 
 
 def delete_session(session: ActivitySession) -> None:
+    """:raises ConflictError: people were recorded present at it (attendance is kept, not lost)."""
+    from app.attendance.models import Attendance
+
     check_editable(session.activity)
+    if db.session.scalar(select(Attendance.id).where(Attendance.session_id == session.id).limit(1)):
+        raise ConflictError("has_attendance", _l("Buổi này đã có người điểm danh; không xóa được."))
     audit.record("session.delete", session, before=audit.snapshot(session, ("title", "starts_at", "ends_at")))
     db.session.delete(session)
     db.session.flush()

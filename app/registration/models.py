@@ -130,6 +130,9 @@ class RegistrationRequest(db.Model):
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(Text)
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
+    # A walk-in asking at the door of this session: approval also checks them in.
+    walk_in_session_id: Mapped[int | None] = mapped_column(ForeignKey("activity_sessions.id", ondelete="SET NULL"))
+    walk_in_at: Mapped[datetime | None]
 
     activity: Mapped[Activity] = relationship()
     matched_person: Mapped[Person | None] = relationship()

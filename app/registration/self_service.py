@@ -157,7 +157,14 @@ def decide(request: RegistrationRequest, user, approve: bool, reason: str | None
             data = dict(request.data)
             data["birth_date"] = date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None
             person = people.save_person(data, user, confirmed=True)
-        request.enrolment_id = registration.enrol(request.activity, person, user, source="self").id
+        enrolment = registration.enrol(
+            request.activity, person, user, source="walk_in" if request.walk_in_session_id else "self"
+        )
+        request.enrolment_id = enrolment.id
+        if request.walk_in_session_id:
+            from app.attendance.services import admit_walk_in
+
+            admit_walk_in(request, enrolment, user)
     else:
         request.decision_reason = registration.reason_text(reason)
     request.status = RequestStatus.approved if approve else RequestStatus.rejected

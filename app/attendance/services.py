@@ -1,0 +1,512 @@
+"""Recording attendance: three ways in (session QR, personal QR, by hand), one row per person and session.
+
+Every way ends in ``_record``, which is idempotent twice over: a retry with the same client
+nonce returns the first result, and a second check-in of the same person answers "already
+checked in at 08:03". The unique keys on (session, person) and (session, nonce) are the final
+guard: the row is inserted with ON CONFLICT DO NOTHING, so two racing requests on PostgreSQL
+(or anything that slips past SQLite's write lock) still leave exactly one row.
+
+Refusals raise ``Refused`` with a stable code; ``log_refusal`` keeps a record of them apart
+from the refused transaction, which is rolled back.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.attendance import codes
+from app.attendance.models import Attendance, Method, Refusal
+from app.audit import services as audit
+from app.core.formats import VIETNAM
+from app.core.i18n import lazy_gettext as _l
+from app.core.time import utcnow
+from app.errors import DomainError, ValidationError
+from app.extensions import db
+from app.people.identity import InvalidValue, normalise_id_number, normalise_phone
+from app.people.models import Gender, Person
+from app.planning.models import Activity, ActivitySession, ActivityStatus
+from app.registration import services as registration
+from app.registration.models import Enrolment, EnrolmentStatus
+
+# Participants may check in while the activity runs; organisers may correct until it is settled.
+CHECK_IN_STATUSES = (ActivityStatus.approved, ActivityStatus.open, ActivityStatus.in_progress, ActivityStatus.completed)
+
+
+class Refused(DomainError):
+    """A check-in refused for a reason the person at the door must read; ``code`` is stable."""
+
+    def __init__(self, code: str, message, status: int = 422, person: Person | None = None):
+        super().__init__(code, message, status=status)
+        self.person = person
+
+
+MESSAGES = {
+    "invalid": _l("Mã điểm danh không hợp lệ. Hãy quét lại mã đang hiển thị tại hội trường."),
+    "expired": _l("Mã điểm danh đã hết hạn. Hãy quét lại mã đang hiển thị tại hội trường."),
+    "wrong_session": _l("Mã này thuộc một buổi hoặc một hoạt động khác."),
+    "unknown_person": _l("Không tìm thấy người có số điện thoại hoặc số định danh này. Hãy gặp ban tổ chức."),
+    "not_enrolled": _l("Bạn chưa có tên trong danh sách học viên của hoạt động này."),
+    "ambiguous": _l("Số điện thoại này dùng chung cho nhiều học viên; hãy nhập số định danh cá nhân."),
+    "cancelled": _l("Đăng ký của bạn ở hoạt động này đã bị hủy. Hãy gặp ban tổ chức."),
+    "waitlisted": _l("Bạn đang ở danh sách chờ, chưa có chỗ ở hoạt động này. Hãy gặp ban tổ chức."),
+    "not_open": _l("Hoạt động này chưa được phê duyệt hoặc đã bị hủy; chưa điểm danh được."),
+    "frozen": _l("Hoạt động đã quyết toán: số liệu điểm danh đã khóa."),
+    "nonce_reused": _l("Mã lần quét này đã dùng cho một người khác."),
+    "outside_window": _l("Ngoài giờ điểm danh của buổi này."),
+    "too_old": _l("Lượt quét này đã quá cũ để ghi nhận; hãy điểm danh bằng tay kèm lý do."),
+}
+STATUSES = {"cancelled": 409, "waitlisted": 409, "not_open": 409, "frozen": 409, "nonce_reused": 409}
+
+
+def refuse(code: str, person: Person | None = None, message=None) -> Refused:
+    return Refused(code, message or MESSAGES[code], STATUSES.get(code, 422), person)
+
+
+def now() -> datetime:
+    """Naive UTC now; tests freeze time here."""
+    return utcnow()
+
+
+def local(moment: datetime) -> datetime:
+    """A naive-UTC time as Vietnam wall-clock time (sessions are planned in it)."""
+    return moment.replace(tzinfo=UTC).astimezone(VIETNAM).replace(tzinfo=None)
+
+
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=int(current_app.config[name]))
+
+
+@dataclass
+class Window:
+    opens: datetime  # Vietnam wall-clock, like the session's times
+    closes: datetime
+    late_after: datetime
+    suspicious_after: datetime
+
+
+def window(session: ActivitySession) -> Window:
+    return Window(
+        opens=session.starts_at - _minutes("ATTENDANCE_OPENS_BEFORE_MINUTES"),
+        closes=session.ends_at,
+        late_after=session.starts_at + _minutes("ATTENDANCE_LATE_AFTER_MINUTES"),
+        suspicious_after=session.starts_at + _minutes("ATTENDANCE_SUSPICIOUS_AFTER_MINUTES"),
+    )
+
+
+def _outside_window(session: ActivitySession, at: datetime) -> Refused:
+    limits = window(session)
+    return refuse(
+        "outside_window",
+        message=_l(
+            "Ngoài giờ điểm danh của buổi này (từ %(a)s đến %(b)s ngày %(d)s).",
+            a=limits.opens.strftime("%H:%M"),
+            b=limits.closes.strftime("%H:%M"),
+            d=session.starts_at.strftime("%d/%m/%Y"),
+        ),
+    )
+
+
+@dataclass
+class Result:
+    status: str  # "checked_in" or "already_checked_in"
+    attendance: Attendance
+    replayed: bool = False  # the same nonce again: this is the first scan's answer
+    notes: list = field(default_factory=list)
+
+    @property
+    def person(self) -> Person:
+        return self.attendance.person
+
+
+# -- the checks every way in shares -------------------------------------------------------------
+
+
+def _check_activity(activity: Activity) -> None:
+    if activity.status is ActivityStatus.settled:
+        raise refuse("frozen")
+    if activity.status not in CHECK_IN_STATUSES:
+        raise refuse("not_open")
+
+
+def check_enrolment(enrolment: Enrolment | None, person: Person | None) -> Enrolment:
+    if enrolment is None:
+        raise refuse("not_enrolled", person)
+    if enrolment.status is EnrolmentStatus.cancelled:
+        raise refuse("cancelled", person)
+    if enrolment.status is EnrolmentStatus.waitlisted:
+        raise refuse("waitlisted", person)
+    return enrolment
+
+
+def _check_time(session: ActivitySession, arrived: datetime) -> None:
+    limits, at = window(session), local(arrived)
+    if not limits.opens <= at <= limits.closes:
+        raise _outside_window(session, arrived)
+
+
+def enrolment_of(activity_id: int, person_id: int) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.activity_id == activity_id, Enrolment.person_id == person_id)
+    )
+
+
+# -- recording ---------------------------------------------------------------------------------
+
+
+def _insert(values: dict) -> int | None:
+    """Insert one attendance row; None when a unique key says it exists already."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Attendance).values(**values).on_conflict_do_nothing().returning(Attendance.id)
+    return db.session.execute(statement).scalar()
+
+
+def _flags(session: ActivitySession, person: Person, arrived: datetime, device_id: str | None, method: Method) -> list:
+    flags = []
+    if method in (Method.self_scan, Method.personal_qr) and local(arrived) > window(session).suspicious_after:
+        flags.append("long_after_start")
+    if method is Method.self_scan and device_id:
+        others = db.session.scalar(
+            select(func.count(Attendance.id)).where(
+                Attendance.session_id == session.id,
+                Attendance.device_id == device_id,
+                Attendance.person_id != person.id,
+            )
+        )
+        if others:
+            flags.append("shared_device")
+    return flags
+
+
+def _existing(session: ActivitySession, person: Person, nonce: str | None) -> Result | None:
+    if nonce:
+        prior = db.session.scalar(
+            select(Attendance).where(Attendance.session_id == session.id, Attendance.nonce == nonce)
+        )
+        if prior is not None:
+            if prior.person_id != person.id:
+                raise refuse("nonce_reused", person)
+            return Result("checked_in", prior, replayed=True)
+    found = db.session.scalar(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.person_id == person.id)
+    )
+    return Result("already_checked_in", found) if found is not None else None
+
+
+def _record(
+    session: ActivitySession,
+    enrolment: Enrolment,
+    method: Method,
+    arrived: datetime,
+    *,
+    user=None,
+    device_id: str | None = None,
+    nonce: str | None = None,
+    reason: str | None = None,
+) -> Result:
+    person = enrolment.person
+    nonce = (nonce or "")[:64] or None
+    earlier = _existing(session, person, nonce)
+    if earlier is not None:
+        return earlier
+    values = {
+        "session_id": session.id,
+        "person_id": person.id,
+        "enrolment_id": enrolment.id,
+        "checked_in_at": arrived,
+        "recorded_at": now(),
+        "method": method,
+        "late": local(arrived) > window(session).late_after,
+        "flags": _flags(session, person, arrived, device_id, method),
+        "device_id": device_id,
+        "recorded_by_id": getattr(user, "id", None),
+        "nonce": nonce,
+        "reason": reason,
+    }
+    new_id = _insert(values)
+    if new_id is None:  # a concurrent request recorded it first: the database said so
+        return _existing(session, person, nonce)
+    attendance = db.session.get(Attendance, new_id)
+    audit.record(
+        "attendance.create",
+        attendance,
+        after={"session_id": session.id, "person_id": person.id, "method": method.value, "reason": reason},
+        actor=user,
+    )
+    return Result("checked_in", attendance)
+
+
+# -- 1. the participant scans the session's code --------------------------------------------------
+
+
+def check_session_code(session: ActivitySession, code: str, ticket: str | None = None) -> None:
+    """:raises Refused: ``invalid`` or ``expired`` — unless a ticket from a valid scan still holds."""
+    problem = codes.check(session.id, code, now())
+    if problem and not codes.ticket_valid(session.id, ticket):
+        raise refuse(problem)
+
+
+def identify(activity: Activity, phone: str | None, id_number: str | None) -> Enrolment:
+    """The enrolment of the person who typed this phone number or citizen ID.
+
+    :raises ValidationError: nothing usable typed. :raises Refused: ``unknown_person``,
+        ``ambiguous``, ``not_enrolled``, ``cancelled``, ``waitlisted``.
+    """
+    try:
+        phone = normalise_phone(phone)
+        id_number = normalise_id_number(id_number)
+    except InvalidValue as problem:
+        raise ValidationError("invalid_identity", problem.message) from None
+    if not phone and not id_number:
+        message = _l("Nhập số điện thoại hoặc số định danh cá nhân.")
+        raise ValidationError("identity_required", message, {"phone": message})
+    column, value = (Person.id_number, id_number) if id_number else (Person.phone, phone)
+    people = db.session.scalars(select(Person).where(column == value, Person.merged_into_id.is_(None))).all()
+    if not people:
+        raise refuse("unknown_person")
+    enrolments = {
+        e.person_id: e
+        for e in db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.activity_id == activity.id, Enrolment.person_id.in_([p.id for p in people])
+            )
+        )
+    }
+    registered = [e for e in enrolments.values() if e.status is EnrolmentStatus.registered]
+    if len(registered) > 1:
+        raise refuse("ambiguous")
+    if registered:
+        return registered[0]
+    person = people[0]
+    return check_enrolment(enrolments.get(person.id), person)
+
+
+def self_check_in(
+    session: ActivitySession, enrolment: Enrolment, *, device_id: str | None, nonce: str | None = None
+) -> Result:
+    """Check in the person who scanned the session's code (the code was checked by the caller)."""
+    _check_activity(session.activity)
+    check_enrolment(enrolment, enrolment.person)
+    arrived = now()
+    earlier = _existing(session, enrolment.person, nonce)
+    if earlier is not None:  # a second tap after the window closed still says "already"
+        return earlier
+    _check_time(session, arrived)
+    return _record(session, enrolment, Method.self_scan, arrived, device_id=device_id, nonce=nonce)
+
+
+# -- 2. an organiser scans the participant's personal QR --------------------------------------------
+
+
+def scanned_time(scanned_at: str | None) -> datetime:
+    """When an (possibly offline) scan happened, as naive UTC; the server's time when not given.
+
+    :raises ValidationError: not an ISO 8601 time. :raises Refused: ``too_old``.
+    """
+    current = now()
+    if not scanned_at:
+        return current
+    try:
+        moment = datetime.fromisoformat(str(scanned_at).replace("Z", "+00:00"))
+    except ValueError:
+        message = _l("Thời điểm quét không hợp lệ (cần ISO 8601).")
+        raise ValidationError("invalid_scanned_at", message, {"scanned_at": message}) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)  # a scanner that forgot the offset is in Vietnam
+    moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if moment < codes.offline_cutoff(current):
+        raise refuse("too_old")
+    return min(moment, current)  # a scanner's clock running ahead does not move arrivals forward
+
+
+def scan_personal(
+    session: ActivitySession,
+    payload: str,
+    user,
+    *,
+    nonce: str | None = None,
+    scanned_at: str | None = None,
+    device_id: str | None = None,
+) -> Result:
+    """Check in the person whose invitation-letter QR an organiser scanned."""
+    _check_activity(session.activity)
+    arrived = scanned_time(scanned_at)
+    enrolment = registration.find_by_qr(payload)
+    if enrolment is None:
+        raise refuse("invalid")
+    if enrolment.activity_id != session.activity_id:
+        raise refuse("wrong_session", enrolment.person)
+    check_enrolment(enrolment, enrolment.person)
+    earlier = _existing(session, enrolment.person, nonce)
+    if earlier is not None:
+        return earlier
+    _check_time(session, arrived)
+    return _record(session, enrolment, Method.personal_qr, arrived, user=user, device_id=device_id, nonce=nonce)
+
+
+# -- 3. by hand, with a reason ---------------------------------------------------------------------
+
+
+def mark(
+    session: ActivitySession,
+    person: Person | None,
+    user,
+    reason: str | None,
+    *,
+    paper: bool = False,
+    arrived: datetime | None = None,
+) -> Result:
+    """An organiser marks a registered person present (from the paper sheet, or when scanning failed)."""
+    reason = registration.reason_text(reason)
+    _check_activity(session.activity)
+    if person is None:
+        raise ValidationError("unknown_person", _l("Chọn một người trong danh sách."))
+    enrolment = check_enrolment(enrolment_of(session.activity_id, person.id), person)
+    method = Method.paper if paper else Method.manual
+    if arrived is None:
+        # At the desk during the window it is now; from a paper sheet or afterwards, the
+        # sheet says only that they came, so they count from the start (not late).
+        during = window(session).opens <= local(now()) <= window(session).closes
+        arrived = now() if during and not paper else _utc(session.starts_at)
+    return _record(session, enrolment, method, arrived, user=user, reason=reason)
+
+
+def _utc(wall_clock: datetime) -> datetime:
+    return wall_clock.replace(tzinfo=VIETNAM).astimezone(UTC).replace(tzinfo=None)
+
+
+def remove(attendance: Attendance, user, reason: str | None) -> None:
+    """Correct a mistaken check-in: the row goes, the audit log keeps what it was and why."""
+    reason = registration.reason_text(reason)
+    if attendance.session.activity.status is ActivityStatus.settled:
+        raise refuse("frozen")
+    audit.record(
+        "attendance.remove",
+        attendance,
+        before={
+            "session_id": attendance.session_id,
+            "person_id": attendance.person_id,
+            "method": attendance.method.value,
+            "checked_in_at": attendance.checked_in_at.isoformat(),
+        },
+        after={"reason": reason},
+        actor=user,
+    )
+    db.session.delete(attendance)
+    db.session.flush()
+
+
+# -- refusals are kept apart from the refused transaction -------------------------------------------
+
+
+def log_refusal(
+    error: Refused,
+    session: ActivitySession | None,
+    method: str,
+    *,
+    user=None,
+    device_id=None,
+    ip=None,
+    detail: str | None = None,
+) -> None:
+    """Record a refused attempt and commit it (call after the refused transaction was rolled back)."""
+    db.session.rollback()
+    db.session.add(
+        Refusal(
+            session_id=getattr(session, "id", None),
+            person_id=getattr(error.person, "id", None),
+            code=error.code,
+            method=method,
+            device_id=device_id,
+            ip=ip,
+            user_id=getattr(user, "id", None),
+            detail=(detail or "")[:200] or None,
+        )
+    )
+    db.session.commit()
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    present: int
+    enrolled: int
+    women_present: int
+    late: int
+
+    def as_dict(self) -> dict:
+        return {
+            "present": self.present,
+            "enrolled": self.enrolled,
+            "women_present": self.women_present,
+            "late": self.late,
+        }
+
+
+def counts(session: ActivitySession) -> Counts:
+    present, women, late = db.session.execute(
+        select(
+            func.count(Attendance.id),
+            func.count(Attendance.id).filter(Person.gender == Gender.female),
+            func.count(Attendance.id).filter(Attendance.late.is_(True)),
+        )
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.session_id == session.id)
+    ).one()
+    enrolled = db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.activity_id == session.activity_id, Enrolment.status == EnrolmentStatus.registered
+        )
+    )
+    return Counts(present, enrolled, women, late)
+
+
+# -- walk-ins: known people not on the list ask at the door; the organiser decides ------------------
+
+
+def request_walk_in(session: ActivitySession, person: Person, ip: str | None):
+    """A pending request to join (and be counted at) this session; one per person and activity."""
+    from app.registration.models import RegistrationRequest, RequestStatus
+
+    pending = db.session.scalar(
+        select(RegistrationRequest).where(
+            RegistrationRequest.activity_id == session.activity_id,
+            RegistrationRequest.matched_person_id == person.id,
+            RegistrationRequest.status == RequestStatus.pending,
+        )
+    )
+    if pending is not None:
+        return pending
+    request = RegistrationRequest(
+        activity_id=session.activity_id,
+        data={"full_name": person.full_name, "phone": person.phone, "unit_id": person.unit_id, "walk_in": True},
+        matched_person_id=person.id,
+        ip=ip,
+        walk_in_session_id=session.id,
+        walk_in_at=now(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record("attendance.walk_in_request", request, after={"session_id": session.id, "person_id": person.id})
+    return request
+
+
+def admit_walk_in(request, enrolment: Enrolment, user) -> Result | None:
+    """Count an approved walk-in as present at the session they came to (if they got a seat)."""
+    session = db.session.get(ActivitySession, request.walk_in_session_id) if request.walk_in_session_id else None
+    if session is None or enrolment.status is not EnrolmentStatus.registered:
+        return None
+    return _record(
+        session,
+        enrolment,
+        Method.walk_in,
+        request.walk_in_at or now(),
+        user=user,
+        reason=str(_l("Người đến trực tiếp, được duyệt")),
+    )
