@@ -49,6 +49,18 @@ def route_objects() -> dict:
     request_row = RegistrationRequest(activity_id=activity.id, data={"full_name": "Lò Văn Xin"})
     db.session.add_all([enrolment, request_row])
     db.session.flush()
+    from app.attendance.models import Attendance, Method
+
+    present = Attendance(
+        session_id=session.id,
+        person_id=person.id,
+        enrolment_id=enrolment.id,
+        checked_in_at=session.starts_at,
+        method=Method.manual,
+        flags=[],
+    )
+    db.session.add(present)
+    db.session.flush()
     return {
         "token": participant_token(activity),
         "enrolment_id": enrolment.id,
@@ -64,6 +76,8 @@ def route_objects() -> dict:
         "filename": "css/app.css",
         "activity_id": activity.id,
         "session_id": session.id,
+        "attendance_id": present.id,
+        "code": "1.not-a-code",
         "destination_id": stop.id,
         "member_id": member.id,
         "plan_id": make_plan().id,

@@ -33,6 +33,22 @@ ERROR_CODES = [
     "invalid_activity",
     "rate_limited",
     "server_error",
+    # attendance (check-in refusals)
+    "expired",
+    "invalid",
+    "wrong_session",
+    "not_enrolled",
+    "ambiguous",
+    "cancelled",
+    "waitlisted",
+    "outside_window",
+    "frozen",
+    "nonce_reused",
+    "too_old",
+    "identity_required",
+    "invalid_identity",
+    "invalid_scanned_at",
+    "session_required",
 ]
 
 
@@ -261,6 +277,102 @@ def _registration_paths(errors: dict) -> dict:
     }
 
 
+SESSION_ID = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ATTENDANCE_SCHEMAS = {
+    "CheckinCode": {
+        "type": "object",
+        "properties": {
+            "url": {
+                "type": "string",
+                "description": "what the session's QR encodes now: BASE_URL/c/{session_id}/{code}",
+            },
+            "server_now": {"type": "string", "format": "date-time"},
+            "refresh_at": {"type": "string", "format": "date-time", "description": "when the next code is shown"},
+            "expires_at": {"type": "string", "format": "date-time", "description": "when this code stops working"},
+            "present": {"type": "integer"},
+            "enrolled": {"type": "integer"},
+            "women_present": {"type": "integer"},
+            "late": {"type": "integer"},
+        },
+    },
+    "CheckinResult": {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["checked_in", "already_checked_in"]},
+            "checked_in_at": {"type": "string", "format": "date-time"},
+            "checked_in_at_text": {"type": "string", "description": "HH:MM, Vietnam time"},
+            "method": {"type": "string", "enum": ["self_scan", "personal_qr", "manual", "paper", "walk_in"]},
+            "late": {"type": "boolean"},
+            "replayed": {"type": "boolean", "description": "the same nonce was seen before: the first scan's answer"},
+            "person": {
+                "type": "object",
+                "description": "full_name; for organisers also unit, birth_year, id_last_digits, phone_last_digits",
+                "properties": {"full_name": {"type": "string"}},
+            },
+        },
+    },
+    "Attendance": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "person_id": {"type": "integer"},
+            "checked_in_at": {"type": "string", "format": "date-time"},
+            "method": {"type": "string"},
+            "status": {"type": "string", "enum": ["present", "late"]},
+            "flags": {"type": "array", "items": {"type": "string", "enum": ["shared_device", "long_after_start"]}},
+        },
+    },
+}
+
+
+def _attendance_paths(errors: dict) -> dict:
+    scan = {
+        "type": "object",
+        "required": ["session_id", "code"],
+        "properties": {
+            "session_id": {"type": "integer"},
+            "code": {"type": "string", "description": "the personal QR payload, DA7E1:<token>"},
+            "nonce": {"type": "string", "description": "client id of this scan; the same nonce twice is one scan"},
+            "scanned_at": {"type": "string", "format": "date-time", "description": "when scanned (offline queue)"},
+            "device": {"type": "string"},
+        },
+    }
+    return {
+        "/sessions/{session_id}/checkin-code": {
+            "get": {
+                "summary": "The rotating check-in URL of a session now (organisers)",
+                "parameters": [SESSION_ID],
+                "responses": {"200": _json(_ref("CheckinCode")), **errors},
+            }
+        },
+        "/sessions/{session_id}/qr.png": {
+            "get": {
+                "summary": "The session's current check-in QR as a PNG image (organisers)",
+                "parameters": [SESSION_ID],
+                "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors},
+            }
+        },
+        "/checkins": {
+            "post": {
+                "summary": "Record an organiser's scan of a personal QR (live or from an offline queue)",
+                "requestBody": {"content": {"application/json": {"schema": scan}}},
+                "responses": {
+                    "201": _json(_ref("CheckinResult"), "Recorded"),
+                    "200": _json(_ref("CheckinResult"), "Already checked in, or the same nonce again"),
+                    **errors,
+                },
+            }
+        },
+        "/sessions/{session_id}/attendance": {
+            "get": {
+                "summary": "Who is recorded present at a session (people the caller may see)",
+                "parameters": [SESSION_ID, *PAGING],
+                "responses": {"200": _json(_list_of("Attendance")), **errors},
+            }
+        },
+    }
+
+
 def _planning_paths(errors: dict) -> dict:
     def body(name):
         return {"content": {"application/json": {"schema": _ref(name)}}}
@@ -430,6 +542,7 @@ def build_document() -> dict:
                 "PersonInput": person_input,
                 **PLANNING_SCHEMAS,
                 "Enrolment": ENROLMENT,
+                **ATTENDANCE_SCHEMAS,
             },
         },
         "paths": {
@@ -558,6 +671,7 @@ def build_document() -> dict:
             },
             **_planning_paths(ERRORS),
             **_registration_paths(ERRORS),
+            **_attendance_paths(ERRORS),
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -125,7 +125,7 @@ class Result:
 # -- the checks every way in shares -------------------------------------------------------------
 
 
-def _check_activity(activity: Activity) -> None:
+def check_activity(activity: Activity) -> None:
     if activity.status is ActivityStatus.settled:
         raise refuse("frozen")
     if activity.status not in CHECK_IN_STATUSES:
@@ -289,7 +289,7 @@ def self_check_in(
     session: ActivitySession, enrolment: Enrolment, *, device_id: str | None, nonce: str | None = None
 ) -> Result:
     """Check in the person who scanned the session's code (the code was checked by the caller)."""
-    _check_activity(session.activity)
+    check_activity(session.activity)
     check_enrolment(enrolment, enrolment.person)
     arrived = now()
     earlier = _existing(session, enrolment.person, nonce)
@@ -333,7 +333,7 @@ def scan_personal(
     device_id: str | None = None,
 ) -> Result:
     """Check in the person whose invitation-letter QR an organiser scanned."""
-    _check_activity(session.activity)
+    check_activity(session.activity)
     arrived = scanned_time(scanned_at)
     enrolment = registration.find_by_qr(payload)
     if enrolment is None:
@@ -362,7 +362,7 @@ def mark(
 ) -> Result:
     """An organiser marks a registered person present (from the paper sheet, or when scanning failed)."""
     reason = registration.reason_text(reason)
-    _check_activity(session.activity)
+    check_activity(session.activity)
     if person is None:
         raise ValidationError("unknown_person", _l("Chọn một người trong danh sách."))
     enrolment = check_enrolment(enrolment_of(session.activity_id, person.id), person)
@@ -384,17 +384,15 @@ def remove(attendance: Attendance, user, reason: str | None) -> None:
     reason = registration.reason_text(reason)
     if attendance.session.activity.status is ActivityStatus.settled:
         raise refuse("frozen")
+    before = {
+        "session_id": attendance.session_id,
+        "person_id": attendance.person_id,
+        "method": attendance.method.value,
+        "checked_in_at": attendance.checked_in_at.isoformat(),
+    }
+    # Every field goes to nothing: the entry reads as the row's removal, with its reason.
     audit.record(
-        "attendance.remove",
-        attendance,
-        before={
-            "session_id": attendance.session_id,
-            "person_id": attendance.person_id,
-            "method": attendance.method.value,
-            "checked_in_at": attendance.checked_in_at.isoformat(),
-        },
-        after={"reason": reason},
-        actor=user,
+        "attendance.remove", attendance, before=before, after={**dict.fromkeys(before), "reason": reason}, actor=user
     )
     db.session.delete(attendance)
     db.session.flush()

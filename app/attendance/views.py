@@ -347,15 +347,16 @@ def _remembered_person() -> tuple[str | None, int | None]:
 @limiter.limit(lambda: current_app.config["CHECKIN_RATE_LIMIT"], methods=["POST"])
 def check_in(session_id, code):
     """What a phone's camera opens from the session's QR: identify once, then one tap."""
+    if request.method == "POST" and not request.is_json and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     session = db.session.get(ActivitySession, session_id)
     if session is None:
         return _refused(services.refuse("invalid"), None)
-    if request.method == "POST" and not request.is_json and current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()
     device_id, person_id = _remembered_person()
     ticket = request.form.get("ticket") if not request.is_json else None
     try:
         services.check_session_code(session, code, ticket)
+        services.check_activity(session.activity)
     except services.Refused as error:
         return _refused(error, session, device_id)
     if request.method == "GET":

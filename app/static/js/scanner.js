@@ -83,6 +83,11 @@
     var queue = load();
     queue.push({nonce: randomId(), code: code, scanned_at: new Date().toISOString(), device: device()});
     save(queue);
+    // Until the server answers, the card says this scan waits: never leave the previous person's green card up.
+    var box = document.getElementById("last-result");
+    box.hidden = false;
+    box.className = "card result-waiting";
+    box.textContent = text("msgWaiting");
     send();
   }
 
