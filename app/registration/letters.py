@@ -47,6 +47,7 @@ class Letter:
     signer_name: str
     qr_png: bytes
     qr_caption: str
+    recipients: tuple[str, ...] = ("Như trên;", "Lưu: VT.")
 
 
 def _centred(pdf, text: str, x: float, y: float, font: str, size: float) -> None:
@@ -77,8 +78,12 @@ def _page(pdf, letter: Letter) -> None:
     pdf.setFont(REGULAR, 13)
     pdf.drawRightString(right, top - 42, letter.date_line)
     _centred(pdf, "GIẤY TRIỆU TẬP", width / 2, top - 85, BOLD, 15)
-    _centred(pdf, f"Tham dự: {letter.activity_title}"[:110], width / 2, top - 104, BOLD, 13)
-    y = top - 140
+    # A long course title wraps onto centred lines; it is never cut.
+    y = top - 104
+    for line in simpleSplit(f"Tham dự: {letter.activity_title}", BOLD, 13, right - left):
+        _centred(pdf, line, width / 2, y, BOLD, 13)
+        y -= 17
+    y -= 19
     y = _paragraph(pdf, f"{letter.issuing_body} trân trọng triệu tập:", left, y, right - left)
     y = _paragraph(
         pdf, f"{letter.salutation}: {letter.full_name}", left + 8 * mm, y - 4, right - left - 8 * mm, BOLD, 14
@@ -101,9 +106,16 @@ def _page(pdf, letter: Letter) -> None:
     _centred(pdf, letter.authority_line.upper(), signer_x, sign_top, BOLD, 13)
     _centred(pdf, letter.signer_title.upper(), signer_x, sign_top - 17, BOLD, 13)
     _centred(pdf, letter.signer_name, signer_x, sign_top - 95, BOLD, 13)
+    # Nơi nhận (recipients) sits bottom left, level with the signer, as NĐ 30/2020 lays out.
+    pdf.setFont(BOLD, 12)
+    pdf.drawString(left, sign_top, "Nơi nhận:")
+    recipients_y = sign_top - 14
+    for item in letter.recipients:
+        recipients_y = _paragraph(pdf, f"- {item}", left, recipients_y, 70 * mm, REGULAR, 11)
     qr_size = 38 * mm
-    pdf.drawImage(ImageReader(io.BytesIO(letter.qr_png)), left, sign_top - qr_size - 5, qr_size, qr_size)
-    _paragraph(pdf, letter.qr_caption, left, sign_top - qr_size - 18, qr_size + 30 * mm, REGULAR, 9)
+    qr_top = min(recipients_y - 4, sign_top - 110)
+    pdf.drawImage(ImageReader(io.BytesIO(letter.qr_png)), left, qr_top - qr_size, qr_size, qr_size)
+    _paragraph(pdf, letter.qr_caption, left, qr_top - qr_size - 12, qr_size + 30 * mm, REGULAR, 9)
 
 
 def render(letters: list[Letter]) -> bytes:

@@ -136,3 +136,9 @@ class RegistrationRequest(db.Model):
 
     activity: Mapped[Activity] = relationship()
     matched_person: Mapped[Person | None] = relationship()
+
+    @property
+    def unit(self) -> AdminUnit | None:
+        """The unit the person named in the form (requests keep plain data, not a relation)."""
+        unit_id = (self.data or {}).get("unit_id")
+        return db.session.get(AdminUnit, unit_id) if unit_id else None

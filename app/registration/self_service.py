@@ -96,19 +96,36 @@ def _json_ready(cleaned: dict) -> dict:
     return out
 
 
-def _match(cleaned: dict) -> Person | None:
+def _match(cleaned: dict) -> tuple[Person | None, str | None]:
+    """The registry's person this request is about, and why we think so (shown to the organiser)."""
     if cleaned["id_number"]:
         found = db.session.scalar(select(Person).where(Person.id_number == cleaned["id_number"]))
         if found is not None:
-            return found
+            return found, "id_number"
     if cleaned["phone"]:
-        return db.session.scalar(
+        found = db.session.scalar(
             select(Person).where(
                 Person.phone == cleaned["phone"],
                 Person.search_name == fold(cleaned["full_name"]),
                 Person.merged_into_id.is_(None),
             )
         )
+        if found is not None:
+            return found, "phone_and_name"
+    return None, None
+
+
+def _pending_duplicate(activity: Activity, data: dict, person: Person | None) -> RegistrationRequest | None:
+    """A pending request from the same person (sent twice, or corrected): it is updated, not doubled."""
+    for request in pending(activity):
+        same_person = person is not None and request.matched_person_id == person.id
+        same_phone_name = (
+            data.get("phone")
+            and request.data.get("phone") == data["phone"]
+            and fold(request.data.get("full_name")) == fold(data.get("full_name"))
+        )
+        if same_person or same_phone_name:
+            return request
     return None
 
 
@@ -118,19 +135,16 @@ def submit(activity: Activity, data: dict, ip: str | None) -> RegistrationReques
     :raises ValidationError: the same checks as registering a person (a clear message per field).
     """
     cleaned, _warnings = people.clean(data, None)
-    request = RegistrationRequest(
-        activity_id=activity.id,
-        data=_json_ready(cleaned),
-        ip=ip,
-        matched_person_id=getattr(_match(cleaned), "id", None),
-    )
-    db.session.add(request)
+    person, reason = _match(cleaned)
+    stored = {**_json_ready(cleaned), "match": reason}
+    request = _pending_duplicate(activity, stored, person)
+    action = "self_registration.request_update" if request is not None else "self_registration.request"
+    if request is None:
+        request = RegistrationRequest(activity_id=activity.id)
+        db.session.add(request)
+    request.data, request.ip, request.matched_person_id = stored, ip, getattr(person, "id", None)
     db.session.flush()
-    audit.record(
-        "self_registration.request",
-        request,
-        after={"activity_id": activity.id, "matched_person_id": request.matched_person_id},
-    )
+    audit.record(action, request, after={"activity_id": activity.id, "matched_person_id": request.matched_person_id})
     return request
 
 

@@ -21,7 +21,7 @@ from app.people import services as people_services
 from app.people.models import Gender, Person
 from app.permissions import can, scope_unit_ids
 from app.planning.models import Activity, ActivityStatus
-from app.registration.models import Enrolment, EnrolmentStatus, Quota
+from app.registration.models import Enrolment, EnrolmentStatus, Quota, new_qr_token
 
 E = EnrolmentStatus
 OPEN_FOR_ENROLMENT = (ActivityStatus.approved, ActivityStatus.open)
@@ -105,6 +105,8 @@ def enrol(activity: Activity, person: Person, user, source: str = "organiser") -
     fill_free_seats(activity)
     full = _count(activity, E.registered) >= activity.capacity or _count(activity, E.waitlisted) > 0
     enrolment = existing or Enrolment(activity_id=activity.id, person_id=person.id)
+    if existing is not None:  # back after a cancel: letters printed before no longer open the door
+        enrolment.qr_token = new_qr_token()
     enrolment.status = E.waitlisted if full else E.registered
     enrolment.position = _next_position(activity) if full else None
     enrolment.unit_id, enrolment.category_id = person.unit_id, person.category_id
@@ -400,13 +402,30 @@ people_services.MERGE_HOOKS.append(_move_enrolments)
 # -- invitation letters --------------------------------------------------------------------------
 
 
+def _signer_on(day, preferred, issuing):
+    """Who signs on ``day``: the plan's signer while their mandate runs, else whoever holds it then."""
+    from app.reference.models import Signatory
+
+    def valid(signer) -> bool:
+        return (signer.valid_from is None or signer.valid_from <= day) and (
+            signer.valid_to is None or day <= signer.valid_to
+        )
+
+    if preferred is not None and valid(preferred):
+        return preferred
+    candidates = db.session.scalars(
+        select(Signatory).where(Signatory.organisation_id == (issuing.id if issuing else None)).order_by(Signatory.id)
+    ).all()
+    return next((s for s in candidates if valid(s)), None)
+
+
 def letters_for(activity: Activity, user) -> list:
     """The invitation letter of every registered person the user may see, ready to render."""
     from datetime import date
 
     from app.core.formats import date_words_vn
     from app.materials.services import qr_png
-    from app.reference.models import Organisation, Signatory
+    from app.reference.models import Organisation
     from app.registration.letters import Letter
 
     issuing = (
@@ -418,9 +437,7 @@ def letters_for(activity: Activity, user) -> list:
         )
         or db.session.scalar(select(Organisation).where(Organisation.parent_id.is_not(None)).order_by(Organisation.id))
     )
-    signer = (activity.plan.signatory if activity.plan else None) or db.session.scalar(
-        select(Signatory).where(Signatory.organisation_id == (issuing.id if issuing else None))
-    )
+    signer = _signer_on(date.today(), activity.plan.signatory if activity.plan else None, issuing)
     first_session = activity.sessions[0] if activity.sessions else None
     starts = (
         f"{first_session.starts_at:%H} giờ {first_session.starts_at:%M}, ngày {activity.start_date:%d/%m/%Y}"

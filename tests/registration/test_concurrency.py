@@ -154,3 +154,46 @@ def test_concurrent_cancels_of_one_enrolment_cancel_it_once(fresh_app):
         )
         db.session.remove()
     assert registered == CAPACITY  # one seat freed, one person promoted
+
+
+@pytest.mark.no_transaction
+def test_concurrent_district_enrolments_never_exceed_the_quota(fresh_app):
+    from app.registration.models import Quota
+
+    activity_id, person_ids, _ = _setup(fresh_app)
+    seats = 3
+    with fresh_app.test_request_context():
+        commune = db.session.get(Person, person_ids[0]).unit
+        district = commune.parent
+        activity = db.session.get(Activity, activity_id)
+        activity.capacity = PEOPLE  # capacity is not the limit here: the district's quota is
+        db.session.add(Quota(activity_id=activity_id, unit_id=district.id, seats=seats))
+        officer = create_user(
+            {"username": "huyen", "full_name": "Cán bộ huyện", "role": Role.district, "unit_id": district.id},
+            "mật khẩu đủ dài",
+        )
+        token, _ = issue_token(officer, fresh_app.config["API_TOKEN_LIFETIME"])
+        db.session.commit()
+    answers = []
+    start = threading.Barrier(len(person_ids))
+
+    def enrol(person_id):
+        client = fresh_app.test_client()
+        start.wait()
+        response = client.post(
+            f"/api/v1/activities/{activity_id}/enrolments",
+            json={"person_id": person_id},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        answers.append((response.status_code, (response.get_json().get("error") or {}).get("code")))
+
+    threads = [threading.Thread(target=enrol, args=(pid,)) for pid in person_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers, key=str) == sorted([(201, None)] * seats + [(409, "quota_full")] * (PEOPLE - seats), key=str)
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count(Enrolment.id))) == seats
+        db.session.remove()
