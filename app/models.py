@@ -1,5 +1,6 @@
 """Import every model so that Alembic and relationship resolution see the whole schema."""
 
+from app.attendance.models import Attendance, Refusal  # noqa: F401, E402
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import ApiToken, User  # noqa: F401
 from app.budget.models import Allocation, BudgetLine, FundingSource  # noqa: F401, E402
@@ -19,4 +20,3 @@ from app.planning.models import (  # noqa: F401, E402
 )
 from app.reference.models import Ethnicity, Organisation, ParticipantCategory, Signatory, TrainingTopic  # noqa: F401
 from app.registration.models import Enrolment, Quota  # noqa: F401, E402
-from app.attendance.models import Attendance, Refusal  # noqa: F401, E402

@@ -8,7 +8,7 @@ protected step, so two people can never take the last seat.
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.audit import services as audit
 from app.core.i18n import lazy_gettext as _l
@@ -63,16 +63,33 @@ def _quota_for(activity: Activity, person: Person, user) -> Quota | None:
     quotas = db.session.scalars(select(Quota).where(Quota.activity_id == activity.id)).all()
     if not quotas:
         return None
+    covering = []
     for quota in quotas:
-        covers = person.unit_id in descendant_unit_ids(quota.unit_id) and quota.unit_id in allowed
+        units = descendant_unit_ids(quota.unit_id)
+        covers = person.unit_id in units and quota.unit_id in allowed
         if covers and (quota.category_id is None or quota.category_id == person.category_id):
-            return quota
+            covering.append((quota.category_id is None, len(units), quota.id, quota))
+    if covering:
+        # The most specific allocation applies: the person's category over "any category", then
+        # the smallest unit (a commune's seats before its district's).
+        return min(covering, key=lambda c: c[:3])[3]
     raise ConflictError("no_quota", _l("Đơn vị của bạn chưa được phân bổ chỉ tiêu cho người này ở hoạt động này."))
 
 
 def _quota_filled(activity: Activity, quota: Quota) -> int:
-    units = descendant_unit_ids(quota.unit_id)
-    return sum(_count(activity, status, units, quota.category_id) for status in ACTIVE)
+    """Seats used under a quota. Quotas of one unit split its people: a category's quota counts
+    that category, the unit's general quota everyone else (so quotas add up to the capacity)."""
+    query = select(func.count(Enrolment.id)).where(
+        Enrolment.activity_id == activity.id,
+        Enrolment.status.in_(ACTIVE),
+        Enrolment.unit_id.in_(descendant_unit_ids(quota.unit_id)),
+    )
+    if quota.category_id is not None:
+        return db.session.scalar(query.where(Enrolment.category_id == quota.category_id))
+    specific = select(Quota.category_id).where(
+        Quota.activity_id == activity.id, Quota.unit_id == quota.unit_id, Quota.category_id.is_not(None)
+    )
+    return db.session.scalar(query.where(or_(Enrolment.category_id.is_(None), Enrolment.category_id.not_in(specific))))
 
 
 def enrol(activity: Activity, person: Person, user, source: str = "organiser") -> Enrolment:

@@ -95,6 +95,22 @@ def test_district_officers_fill_only_their_quota(app_ctx, organiser):
     services.enrol(activity, make_person(unit=commune_of("183")), organiser)  # organisers are not limited
 
 
+def test_a_category_quota_and_the_general_quota_split_the_units_people_whatever_their_order(app_ctx):
+    activity = open_activity(capacity=10)
+    general = services.set_quota(activity, unit("188").id, None, 1)  # created first
+    heads = make_person(unit=commune_of("188")).category
+    specific = services.set_quota(activity, unit("188").id, heads.id, 1)
+    officer = make_user(Role.district, unit_code="188")
+    services.enrol(activity, make_person(unit=commune_of("188"), category=heads), officer)
+    assert (services._quota_filled(activity, specific), services._quota_filled(activity, general)) == (1, 0)
+    with pytest.raises(ConflictError) as full:  # the category's seat is taken; the general seat is not theirs
+        services.enrol(activity, make_person(unit=commune_of("188"), category=heads), officer)
+    assert full.value.code == "quota_full"
+    other_category = make_person(unit=commune_of("188"), category=None)
+    services.enrol(activity, other_category, officer)
+    assert (services._quota_filled(activity, specific), services._quota_filled(activity, general)) == (1, 1)
+
+
 def test_quotas_cannot_exceed_capacity(app_ctx):
     activity = open_activity(capacity=10)
     services.set_quota(activity, unit("188").id, None, 6)
