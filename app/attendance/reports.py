@@ -117,3 +117,27 @@ def breakdown(people: list[Person]) -> dict[str, list[tuple[str, int]]]:
 
 def women(people: list[Person]) -> int:
     return sum(1 for p in people if p.gender is Gender.female)
+
+
+@dataclass
+class Trained:
+    person_times: int  # (person, activity) pairs with at least one session attended
+    women: int
+
+    @property
+    def women_share(self) -> float | None:
+        return self.women / self.person_times if self.person_times else None
+
+
+def trained(activity_ids: list[int]) -> Trained:
+    """Who was trained in these activities: each person counted once per activity attended."""
+    if not activity_ids:
+        return Trained(0, 0)
+    pairs = db.session.execute(
+        select(ActivitySession.activity_id, Attendance.person_id, Person.gender)
+        .join(ActivitySession, ActivitySession.id == Attendance.session_id)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(ActivitySession.activity_id.in_(activity_ids))
+        .distinct()
+    ).all()
+    return Trained(len(pairs), sum(1 for _, _, gender in pairs if gender is Gender.female))

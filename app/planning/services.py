@@ -743,10 +743,13 @@ def plan_progress(plan: Plan, activities: list[Activity] | None = None) -> list[
     """Targets against the plan's activities (or those given: what a district officer may see):
     planned (not cancelled) and done (completed or settled).
 
-    Trainees count seats until attendance exists; the share of women comes with registration.
+    Trainees are planned by seats and done by attendance (each person once per activity).
     """
+    from app.attendance.reports import trained
+
     live = [a for a in (plan.activities if activities is None else activities) if a.status is not S.cancelled]
     done = [a for a in live if a.status in (S.completed, S.settled)]
+    attended = trained([a.id for a in live if a.kind is ActivityKind.training])
 
     def count(items, kind):
         return sum(1 for a in items if a.kind is kind)
@@ -759,10 +762,10 @@ def plan_progress(plan: Plan, activities: list[Activity] | None = None) -> list[
             count(done, ActivityKind.training),
         ),
         Progress(
-            _l("Lượt học viên (theo số chỗ)"),
+            _l("Lượt học viên (kế hoạch theo số chỗ, đã xong theo điểm danh)"),
             plan.target_trainees,
             sum(a.capacity for a in live if a.kind is ActivityKind.training),
-            sum(a.capacity for a in done if a.kind is ActivityKind.training),
+            attended.person_times,
         ),
         Progress(
             _l("Đoàn học tập kinh nghiệm"),

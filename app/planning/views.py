@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.attendance.reports import trained
 from app.budget import services as budget
 from app.core.forms import BaseForm, int_or_none, year_or_none
 from app.extensions import db
@@ -430,7 +431,11 @@ def plan_detail(plan_id):
     plan = db.session.get(Plan, plan_id) or abort(404)
     visible = [a for a in plan.activities if services.can_see(current_user, a)]
     return render_template(
-        "planning/plan_detail.html", plan=plan, progress=services.plan_progress(plan, visible), activities=visible
+        "planning/plan_detail.html",
+        plan=plan,
+        progress=services.plan_progress(plan, visible),
+        trained=trained([a.id for a in visible if a.kind is ActivityKind.training]),
+        activities=visible,
     )
 
 

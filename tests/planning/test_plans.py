@@ -17,8 +17,32 @@ def test_progress_counts_planned_and_done_against_targets(app_ctx):
     make_activity(plan=plan, kind=ActivityKind.study_tour, status=ActivityStatus.settled, capacity=20)
     classes, trainees, tours = services.plan_progress(plan)
     assert (classes.target, classes.planned, classes.done) == (4, 2, 1)
-    assert (trainees.planned, trainees.done) == (180, 80)
+    assert (trainees.planned, trainees.done) == (180, 0)  # seats planned; nobody has attended yet
     assert (tours.planned, tours.done) == (1, 1)
+
+
+def test_trainees_done_and_the_share_of_women_come_from_attendance(app_ctx):
+    from app.attendance.models import Attendance, Method
+    from app.attendance.reports import trained
+    from app.people.models import Gender
+    from tests.factories import make_person, make_session
+
+    plan = make_plan(target_trainees=300, target_women_percent=40)
+    first = make_activity(plan=plan, status=ActivityStatus.completed, capacity=80)
+    second = make_activity(plan=plan, status=ActivityStatus.in_progress, capacity=50)
+    woman, man = make_person(gender=Gender.female), make_person(gender=Gender.male)
+    morning, afternoon = make_session(first), make_session(first, afternoon=True)
+    other = make_session(second)
+    # The woman came to both sessions of the first class (once trained there) and to the second class.
+    for session, person in ((morning, woman), (afternoon, woman), (morning, man), (other, woman)):
+        db.session.add(
+            Attendance(session=session, person=person, checked_in_at=session.starts_at, method=Method.manual, flags=[])
+        )
+    db.session.flush()
+    _, trainees, _ = services.plan_progress(plan)
+    assert trainees.done == 3
+    result = trained([first.id, second.id])
+    assert (result.person_times, result.women, round(result.women_share, 3)) == (3, 2, 0.667)
 
 
 def test_plan_page_shows_progress(client, auth):
