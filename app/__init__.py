@@ -105,6 +105,7 @@ def _sqlite_begin(connection):
 
 def register_blueprints(app: Flask) -> None:
     from app.api import attendance as api_attendance  # noqa: F401  (these register their routes on api_bp)
+    from app.api import evaluations as api_evaluations  # noqa: F401
     from app.api import planning as api_planning  # noqa: F401
     from app.api import registration as api_registration  # noqa: F401
     from app.api import views as api_views  # noqa: F401
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.budget.views import bp as budget_bp
     from app.core.views import bp as core_bp
+    from app.evaluations.views import bp as evaluations_bp
     from app.geo.views import bp as geo_bp
     from app.materials.views import bp as materials_bp
     from app.people.views import bp as people_bp
@@ -130,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(materials_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(attendance_bp)
+    app.register_blueprint(evaluations_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

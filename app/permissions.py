@@ -41,6 +41,9 @@ RULES: dict[str, frozenset[Role]] = {
     # Attendance: everyone reads (in scope); organisers run the door, mark by hand and correct.
     "attendance.view": STAFF,
     "attendance.record": frozenset({Role.admin, Role.organiser}),
+    # Evaluations: everyone reads results (district officers: their people's answers only).
+    "evaluations.view": STAFF,
+    "evaluations.edit": frozenset({Role.admin, Role.organiser}),
     "materials.view": STAFF,
     "materials.edit": frozenset({Role.admin, Role.organiser}),
     "budget.view": STAFF,

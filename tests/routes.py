@@ -61,6 +61,10 @@ def route_objects() -> dict:
     )
     db.session.add(present)
     db.session.flush()
+    from app.evaluations.services import add_question, create
+
+    questionnaire = create(activity, {"kind": "survey", "title": "Khảo sát"}, organiser)
+    question = add_question(questionnaire, {"type": "likert", "text": "Nội dung phù hợp"})
     return {
         "token": participant_token(activity),
         "enrolment_id": enrolment.id,
@@ -77,6 +81,8 @@ def route_objects() -> dict:
         "activity_id": activity.id,
         "session_id": session.id,
         "attendance_id": present.id,
+        "questionnaire_id": questionnaire.id,
+        "question_id": question.id,
         "code": "1.not-a-code",
         "destination_id": stop.id,
         "member_id": member.id,

@@ -311,6 +311,25 @@ ATTENDANCE_SCHEMAS = {
             },
         },
     },
+    "EvaluationSummary": {
+        "type": "object",
+        "properties": {
+            "activity_id": {"type": "integer"},
+            "responses": {"type": "integer", "description": "answers to the activity's surveys (caller's scope)"},
+            "questionnaires": {"type": "array", "items": {"type": "object"}},
+            "questions": {
+                "type": "array",
+                "description": "mean (1-5) per rating question: questionnaire_id, question_id, text, aspect, "
+                "trainer_id, answers, mean",
+                "items": {"type": "object"},
+            },
+            "pre_test_mean": {"type": "number", "nullable": True, "description": "share of the points, 0..1"},
+            "post_test_mean": {"type": "number", "nullable": True},
+            "gain": {"type": "number", "nullable": True, "description": "mean gain of people with both tests"},
+            "paired": {"type": "integer"},
+            "post_test_pass_rate": {"type": "number", "nullable": True},
+        },
+    },
     "Attendance": {
         "type": "object",
         "properties": {
@@ -361,6 +380,13 @@ def _attendance_paths(errors: dict) -> dict:
                     "200": _json(_ref("CheckinResult"), "Already checked in, or the same nonce again"),
                     **errors,
                 },
+            }
+        },
+        "/activities/{activity_id}/evaluation-summary": {
+            "get": {
+                "summary": "Survey responses and mean score per question; pre/post test means and gain",
+                "parameters": [ACTIVITY_ID],
+                "responses": {"200": _json(_ref("EvaluationSummary")), **errors},
             }
         },
         "/sessions/{session_id}/attendance": {

@@ -113,6 +113,20 @@ def device_cookie(device_id: str, person_id: int) -> str:
     return _devices().dumps({"d": device_id, "p": person_id})
 
 
+def remember_device(response, device_id: str | None, person_id: int) -> None:
+    """Set the cookie that makes the next check-in (or evaluation) on this phone one tap."""
+    if not device_id:
+        return
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie(device_id, person_id),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
 def read_device_cookie(value: str | None) -> tuple[str | None, int | None]:
     """(device id, person id) from the cookie; (None, None) when absent, forged or too old."""
     if not value:

@@ -431,26 +431,13 @@ def _check_in_post(session, code, device_id, person_id):
         response = make_response(
             render_template("attendance/checked_in.html", session=session, activity=session.activity, result=result)
         )
-    _remember(response, result.attendance.device_id, result.attendance.person_id)
+    codes.remember_device(response, result.attendance.device_id, result.attendance.person_id)
     return response
 
 
 def _text(data, name: str) -> str | None:
     value = data.get(name)
     return str(value)[:100] if value is not None else None
-
-
-def _remember(response, device_id: str | None, person_id: int) -> None:
-    if not device_id:
-        return
-    response.set_cookie(
-        codes.DEVICE_COOKIE,
-        codes.device_cookie(device_id, person_id),
-        max_age=codes.DEVICE_MAX_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
 
 
 def _refused(error: services.Refused, session, device_id=None, phone=None, id_number=None):

@@ -1,0 +1,1 @@
+"""Evaluations: satisfaction surveys and pre/post knowledge tests answered on phones."""
