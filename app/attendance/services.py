@@ -13,10 +13,12 @@ from the refused transaction, which is rolled back.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import func, select
+from flask import current_app, g, has_request_context
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attendance import codes
 from app.attendance.models import Attendance, Method, Refusal
@@ -24,6 +26,7 @@ from app.audit import services as audit
 from app.core.formats import VIETNAM
 from app.core.i18n import lazy_gettext as _l
 from app.core.time import utcnow
+from app.core.transactions import start_writing
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.people.identity import InvalidValue, normalise_id_number, normalise_phone
@@ -207,10 +210,14 @@ def _record(
     device_id: str | None = None,
     nonce: str | None = None,
     reason: str | None = None,
+    checked: bool = False,
+    known_device: bool = True,
 ) -> Result:
+    """:param checked: the caller already looked for an earlier check-in (the insert still guards).
+    :param known_device: False for a phone seen for the first time (no other check-ins to compare)."""
     person = enrolment.person
     nonce = (nonce or "")[:64] or None
-    earlier = _existing(session, person, nonce)
+    earlier = None if checked else _existing(session, person, nonce)
     if earlier is not None:
         return earlier
     values = {
@@ -221,7 +228,7 @@ def _record(
         "recorded_at": now(),
         "method": method,
         "late": local(arrived) > window(session).late_after,
-        "flags": _flags(session, person, arrived, device_id, method),
+        "flags": _flags(session, person, arrived, device_id if known_device else None, method),
         "device_id": device_id,
         "recorded_by_id": getattr(user, "id", None),
         "nonce": nonce,
@@ -230,7 +237,12 @@ def _record(
     new_id = _insert(values)
     if new_id is None:  # a concurrent request recorded it first: the database said so
         return _existing(session, person, nonce)
-    attendance = db.session.get(Attendance, new_id)
+    # The row is exactly what was inserted: make it a persistent object without reading it back.
+    attendance = Attendance(id=new_id, **values)
+    make_transient_to_detached(attendance)
+    db.session.add(attendance)
+    set_committed_value(attendance, "person", person)
+    set_committed_value(attendance, "session", session)
     audit.record(
         "attendance.create",
         attendance,
@@ -265,28 +277,31 @@ def identify(activity: Activity, phone: str | None, id_number: str | None) -> En
         message = _l("Nhập số điện thoại hoặc số định danh cá nhân.")
         raise ValidationError("identity_required", message, {"phone": message})
     column, value = (Person.id_number, id_number) if id_number else (Person.phone, phone)
-    people = db.session.scalars(select(Person).where(column == value, Person.merged_into_id.is_(None))).all()
-    if not people:
+    # One query for the usual case: the people with this number and their place in this activity.
+    rows = db.session.execute(
+        select(Person, Enrolment)
+        .outerjoin(Enrolment, and_(Enrolment.person_id == Person.id, Enrolment.activity_id == activity.id))
+        .where(column == value, Person.merged_into_id.is_(None))
+    ).all()
+    if not rows:
         raise refuse("unknown_person")
-    enrolments = {
-        e.person_id: e
-        for e in db.session.scalars(
-            select(Enrolment).where(
-                Enrolment.activity_id == activity.id, Enrolment.person_id.in_([p.id for p in people])
-            )
-        )
-    }
-    registered = [e for e in enrolments.values() if e.status is EnrolmentStatus.registered]
+    registered = [(p, e) for p, e in rows if e is not None and e.status is EnrolmentStatus.registered]
     if len(registered) > 1:
         raise refuse("ambiguous")
-    if registered:
-        return registered[0]
-    person = people[0]
-    return check_enrolment(enrolments.get(person.id), person)
+    person, enrolment = registered[0] if registered else rows[0]
+    if enrolment is not None:
+        # The identity map holds objects weakly: keep the person on the enrolment, or it is fetched again.
+        set_committed_value(enrolment, "person", person)
+    return check_enrolment(enrolment, person)
 
 
 def self_check_in(
-    session: ActivitySession, enrolment: Enrolment, *, device_id: str | None, nonce: str | None = None
+    session: ActivitySession,
+    enrolment: Enrolment,
+    *,
+    device_id: str | None,
+    nonce: str | None = None,
+    known_device: bool = True,
 ) -> Result:
     """Check in the person who scanned the session's code (the code was checked by the caller)."""
     check_activity(session.activity)
@@ -296,7 +311,19 @@ def self_check_in(
     if earlier is not None:  # a second tap after the window closed still says "already"
         return earlier
     _check_time(session, arrived)
-    return _record(session, enrolment, Method.self_scan, arrived, device_id=device_id, nonce=nonce)
+    # Everything above only read; the write lock is taken for the insert alone. Its unique keys
+    # decide between racing requests, so nothing read above needs the lock.
+    start_writing()
+    return _record(
+        session,
+        enrolment,
+        Method.self_scan,
+        arrived,
+        device_id=device_id,
+        nonce=nonce,
+        checked=True,
+        known_device=known_device,
+    )
 
 
 # -- 2. an organiser scans the participant's personal QR --------------------------------------------
@@ -413,6 +440,8 @@ def log_refusal(
 ) -> None:
     """Record a refused attempt and commit it (call after the refused transaction was rolled back)."""
     db.session.rollback()
+    if has_request_context():
+        g.sqlite_begin = "BEGIN IMMEDIATE"
     db.session.add(
         Refusal(
             session_id=getattr(session, "id", None),

@@ -18,10 +18,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.attendance import codes, reports, services, sheets
 from app.attendance.models import Attendance, Refusal
 from app.core.forms import BaseForm, int_or_none
+from app.core.transactions import reads_first
 from app.extensions import csrf, db, limiter
 from app.materials.services import qr_png
 from app.people.models import Person
@@ -349,7 +351,9 @@ def check_in(session_id, code):
     """What a phone's camera opens from the session's QR: identify once, then one tap."""
     if request.method == "POST" and not request.is_json and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
-    session = db.session.get(ActivitySession, session_id)
+    if request.method == "POST":
+        reads_first()  # the lock only for the insert: docs/performance.md, "QR check-in burst"
+    session = db.session.get(ActivitySession, session_id, options=[joinedload(ActivitySession.activity)])
     if session is None:
         return _refused(services.refuse("invalid"), None)
     device_id, person_id = _remembered_person()
@@ -396,8 +400,13 @@ def _check_in_post(session, code, device_id, person_id):
         else:
             enrolment = services.identify(session.activity, _text(data, "phone"), _text(data, "id_number"))
         result = services.self_check_in(
-            session, enrolment, device_id=device_id or codes.new_device_id(), nonce=_text(data, "nonce")
+            session,
+            enrolment,
+            device_id=device_id or codes.new_device_id(),
+            nonce=_text(data, "nonce"),
+            known_device=device_id is not None,
         )
+        body = result_body(result)
         db.session.commit()
     except services.Refused as error:
         return _refused(error, session, device_id, phone=_text(data, "phone"), id_number=_text(data, "id_number"))
@@ -424,7 +433,6 @@ def _check_in_post(session, code, device_id, person_id):
             present=None,
             error=error.message,
         ), error.status
-    body = result_body(result)
     if _wants_json():
         response = jsonify(body)
     else:
