@@ -1,8 +1,6 @@
 """Application factory: config -> extensions -> blueprints -> errors -> CLI."""
 
-import contextlib
 import logging
-import threading
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -11,6 +9,7 @@ from sqlalchemy.pool import Pool
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PROJECT_ROOT, build_config
+from app.core import sqlite_lock
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
 CONTENT_SECURITY_POLICY = (
@@ -108,45 +107,24 @@ def _sqlite_begin(connection):
     chosen = g.get("sqlite_begin")  # a hot path may read first (app/core/transactions.py)
     statement = chosen or ("BEGIN IMMEDIATE" if request.method in WRITE_METHODS else "BEGIN")
     if statement == "BEGIN IMMEDIATE":
-        _take_process_write_lock(connection)
+        sqlite_lock.acquire(connection)  # our writers queue in order (app/core/sqlite_lock.py)
     connection.exec_driver_sql(statement)
-
-
-# Threads of one process queue for SQLite's write lock here, in order and without polling: left to
-# SQLite's busy handler, waiting writers sleep and retry (up to 100 ms a nap) and the slowest wait
-# for seconds under a burst. Between processes the busy handler still decides, with one contender
-# per process. (PostgreSQL never takes this path.)
-_PROCESS_WRITE_LOCK = threading.RLock()
-_HOLDS = "holds_process_write_lock"
-
-
-def _take_process_write_lock(connection) -> None:
-    if not _PROCESS_WRITE_LOCK.acquire(timeout=30):
-        raise TimeoutError("waited 30 s for the database write lock")
-    connection.info[_HOLDS] = True
-
-
-def _release_process_write_lock(info: dict) -> None:
-    if info.pop(_HOLDS, False):
-        # From another thread (pool clean-up) there is nothing of this thread's to release.
-        with contextlib.suppress(RuntimeError):
-            _PROCESS_WRITE_LOCK.release()
 
 
 @event.listens_for(Engine, "commit")
 def _sqlite_commit(connection):
-    _release_process_write_lock(connection.info)
+    sqlite_lock.release(connection.info)
 
 
 @event.listens_for(Engine, "rollback")
 def _sqlite_rollback(connection):
-    _release_process_write_lock(connection.info)
+    sqlite_lock.release(connection.info)
 
 
 @event.listens_for(Pool, "checkin")
 def _sqlite_checkin(dbapi_connection, connection_record):
     # A connection returned with its transaction still open (an error path) must not keep the lock.
-    _release_process_write_lock(connection_record.info)
+    sqlite_lock.release(connection_record.info)
 
 
 def register_blueprints(app: Flask) -> None:
