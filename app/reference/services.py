@@ -171,3 +171,34 @@ def categories(active_only: bool = False):
 
 def topics(active_only: bool = False):
     return db.session.scalars(topics_query(active_only)).all()
+
+
+# -- who issues and who signs a document ---------------------------------------------------------
+
+
+def issuing_organisation(activity) -> Organisation | None:
+    """The body whose name heads an activity's letters and certificates: the plan's, else the
+    organising unit's parent (a department issues for its offices), else the first department."""
+    if activity.plan and activity.plan.organisation:
+        return activity.plan.organisation
+    if activity.organiser_org:
+        return activity.organiser_org.parent or activity.organiser_org
+    return db.session.scalar(select(Organisation).where(Organisation.parent_id.is_not(None)).order_by(Organisation.id))
+
+
+def signer_on(day: date, preferred: Signatory | None, organisation: Organisation | None) -> Signatory | None:
+    """Who signs on ``day``: the preferred signer while their mandate runs, else whoever holds it then."""
+
+    def valid(signer) -> bool:
+        return (signer.valid_from is None or signer.valid_from <= day) and (
+            signer.valid_to is None or day <= signer.valid_to
+        )
+
+    if preferred is not None and valid(preferred):
+        return preferred
+    candidates = db.session.scalars(
+        select(Signatory)
+        .where(Signatory.organisation_id == (organisation.id if organisation else None))
+        .order_by(Signatory.id)
+    ).all()
+    return next((s for s in candidates if valid(s)), None)

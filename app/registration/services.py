@@ -419,42 +419,17 @@ people_services.MERGE_HOOKS.append(_move_enrolments)
 # -- invitation letters --------------------------------------------------------------------------
 
 
-def _signer_on(day, preferred, issuing):
-    """Who signs on ``day``: the plan's signer while their mandate runs, else whoever holds it then."""
-    from app.reference.models import Signatory
-
-    def valid(signer) -> bool:
-        return (signer.valid_from is None or signer.valid_from <= day) and (
-            signer.valid_to is None or day <= signer.valid_to
-        )
-
-    if preferred is not None and valid(preferred):
-        return preferred
-    candidates = db.session.scalars(
-        select(Signatory).where(Signatory.organisation_id == (issuing.id if issuing else None)).order_by(Signatory.id)
-    ).all()
-    return next((s for s in candidates if valid(s)), None)
-
-
 def letters_for(activity: Activity, user) -> list:
     """The invitation letter of every registered person the user may see, ready to render."""
     from datetime import date
 
     from app.core.formats import date_words_vn
     from app.materials.services import qr_png
-    from app.reference.models import Organisation
+    from app.reference.services import issuing_organisation, signer_on
     from app.registration.letters import Letter
 
-    issuing = (
-        (activity.plan.organisation if activity.plan and activity.plan.organisation else None)
-        or (
-            activity.organiser_org.parent
-            if activity.organiser_org and activity.organiser_org.parent
-            else activity.organiser_org
-        )
-        or db.session.scalar(select(Organisation).where(Organisation.parent_id.is_not(None)).order_by(Organisation.id))
-    )
-    signer = _signer_on(date.today(), activity.plan.signatory if activity.plan else None, issuing)
+    issuing = issuing_organisation(activity)
+    signer = signer_on(date.today(), activity.plan.signatory if activity.plan else None, issuing)
     first_session = activity.sessions[0] if activity.sessions else None
     starts = (
         f"{first_session.starts_at:%H} giờ {first_session.starts_at:%M}, ngày {activity.start_date:%d/%m/%Y}"
