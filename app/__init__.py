@@ -129,6 +129,7 @@ def _sqlite_checkin(dbapi_connection, connection_record):
 
 def register_blueprints(app: Flask) -> None:
     from app.api import attendance as api_attendance  # noqa: F401  (these register their routes on api_bp)
+    from app.api import certificates as api_certificates  # noqa: F401
     from app.api import evaluations as api_evaluations  # noqa: F401
     from app.api import planning as api_planning  # noqa: F401
     from app.api import registration as api_registration  # noqa: F401
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from app.attendance.views import bp as attendance_bp
     from app.auth.views import bp as auth_bp
     from app.budget.views import bp as budget_bp
+    from app.certificates.views import bp as certificates_bp
     from app.core.views import bp as core_bp
     from app.evaluations.views import bp as evaluations_bp
     from app.geo.views import bp as geo_bp
@@ -157,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(evaluations_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

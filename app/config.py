@@ -115,4 +115,6 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         "ATTENDANCE_OFFLINE_MAX_HOURS": 72,
         # Per address: a commune hall's Wi-Fi puts everyone behind one address.
         "CHECKIN_RATE_LIMIT": env.get("CHECKIN_RATE_LIMIT", "300 per minute"),
+        # Public certificate verification, per client address (scanning a QR is one request).
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "60 per minute"),
     }

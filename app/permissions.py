@@ -44,6 +44,10 @@ RULES: dict[str, frozenset[Role]] = {
     # Evaluations: everyone reads results (district officers: their people's answers only).
     "evaluations.view": STAFF,
     "evaluations.edit": frozenset({Role.admin, Role.organiser}),
+    # Certificates: everyone reads (district officers: their people); organisers issue and revoke.
+    "certificates.view": STAFF,
+    "certificates.issue": frozenset({Role.admin, Role.organiser}),
+    "certificates.templates": frozenset({Role.admin, Role.organiser}),
     "materials.view": STAFF,
     "materials.edit": frozenset({Role.admin, Role.organiser}),
     "budget.view": STAFF,

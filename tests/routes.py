@@ -65,6 +65,25 @@ def route_objects() -> dict:
 
     questionnaire = create(activity, {"kind": "survey", "title": "Khảo sát"}, organiser)
     question = add_question(questionnaire, {"type": "likert", "text": "Nội dung phù hợp"})
+    from datetime import date as _date
+
+    from app.certificates.models import Certificate, CertificateTemplate, Register
+
+    register = Register(year=2023, symbol="GCN")
+    template = CertificateTemplate(name="Mẫu chung", completion_line="Đã hoàn thành")
+    db.session.add_all([register, template])
+    db.session.flush()
+    certificate = Certificate(
+        activity_id=activity.id,
+        person_id=person.id,
+        register_id=register.id,
+        number=1,
+        serial="0001/GCN",
+        issued_on=_date(2023, 5, 12),
+        data={"full_name": person.full_name, "course": activity.title},
+    )
+    db.session.add(certificate)
+    db.session.flush()
     return {
         "token": participant_token(activity),
         "enrolment_id": enrolment.id,
@@ -83,6 +102,8 @@ def route_objects() -> dict:
         "attendance_id": present.id,
         "questionnaire_id": questionnaire.id,
         "question_id": question.id,
+        "certificate_id": certificate.id,
+        "template_id": template.id,
         "code": "1.not-a-code",
         "destination_id": stop.id,
         "member_id": member.id,

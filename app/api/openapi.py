@@ -49,6 +49,15 @@ ERROR_CODES = [
     "invalid_identity",
     "invalid_scanned_at",
     "session_required",
+    # evaluations and certificates
+    "not_attended",
+    "already_answered",
+    "not_yet_open",
+    "closed",
+    "invalid_answers",
+    "has_answers",
+    "not_issuable",
+    "not_valid",
 ]
 
 
@@ -311,6 +320,39 @@ ATTENDANCE_SCHEMAS = {
             },
         },
     },
+    "Certificate": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "serial": {"type": "string", "description": "register number, e.g. 0123/GCN-SLĐTBXH"},
+            "person_id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["valid", "revoked", "replaced"]},
+            "issued_on": {"type": "string", "format": "date"},
+            "verify_url": {"type": "string"},
+            "pdf_url": {"type": "string"},
+        },
+    },
+    "Verification": {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["valid", "revoked"]},
+            "detail": {"type": "string", "enum": ["valid", "revoked", "replaced"]},
+            "serial": {"type": "string"},
+            "full_name": {"type": "string"},
+            "birth_date": {"type": "string", "format": "date", "nullable": True},
+            "activity_title": {"type": "string"},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "issued_on": {"type": "string", "format": "date"},
+            "issuing_body": {"type": "string"},
+            "replaced_by": {
+                "type": "string",
+                "nullable": True,
+                "description": "serial of the certificate that replaced it",
+            },
+            "revoked_on": {"type": "string", "format": "date", "nullable": True},
+        },
+    },
     "EvaluationSummary": {
         "type": "object",
         "properties": {
@@ -380,6 +422,34 @@ def _attendance_paths(errors: dict) -> dict:
                     "200": _json(_ref("CheckinResult"), "Already checked in, or the same nonce again"),
                     **errors,
                 },
+            }
+        },
+        "/activities/{activity_id}/certificates": {
+            "post": {
+                "summary": "Issue certificates to every eligible participant not yet holding one",
+                "parameters": [ACTIVITY_ID],
+                "responses": {
+                    "201": _json(_list_of("Certificate"), "Issued"),
+                    "200": _json(_list_of("Certificate"), "Nobody left to issue to"),
+                    **errors,
+                },
+            }
+        },
+        "/certificates/{certificate_id}/pdf": {
+            "get": {
+                "summary": "A certificate's PDF (people the caller may see)",
+                "parameters": [
+                    {"name": "certificate_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}}, **errors},
+            }
+        },
+        "/verify/{code}": {
+            "get": {
+                "summary": "Public verification of a certificate; unknown codes all get one uniform 404",
+                "security": [],
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json(_ref("Verification")), **errors},
             }
         },
         "/activities/{activity_id}/evaluation-summary": {

@@ -32,6 +32,16 @@ def money_vn(value: int | None) -> str:
     return "" if value is None else f"{number_vn(value)}\u00a0đ"
 
 
+def decimal_vn(value: float | None, digits: int = 2) -> str:
+    """3.125 -> '3,13': a decimal comma, halves rounded up as people round them by hand."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value is None:
+        return ""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{rounded}".replace(".", ",")
+
+
 def percent_vn(value: float | None, digits: int = 1) -> str:
     """0.905 -> '90,5 %'."""
     if value is None:
@@ -51,4 +61,5 @@ FILTERS = {
     "number_vn": number_vn,
     "money_vn": money_vn,
     "percent_vn": percent_vn,
+    "decimal_vn": decimal_vn,
 }

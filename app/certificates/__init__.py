@@ -1,0 +1,1 @@
+"""Certificates (giấy chứng nhận): eligibility, a register of serials, PDFs, public verification."""
