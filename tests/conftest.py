@@ -96,6 +96,9 @@ def build_test_app(database_url: str, instance_path: Path, **extra):
         "INSTANCE_PATH": str(instance_path),
         "CERTIFICATES_DIR": str(instance_path / "certificates"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        # Public endpoints hit many times by the suite; tests of the limits set their own.
+        "CHECKIN_RATE_LIMIT": "10000 per minute",
+        "VERIFY_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         **extra,
