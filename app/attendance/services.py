@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -160,12 +160,24 @@ def enrolment_of(activity_id: int, person_id: int) -> Enrolment | None:
 # -- recording ---------------------------------------------------------------------------------
 
 
+# The check-in's statements are built once: building a statement costs more than running it here
+# (docs/performance.md, "QR check-in burst").
+_INSERTS = {
+    name: insert(Attendance).on_conflict_do_nothing().returning(Attendance.id)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_BY_NONCE = select(Attendance).where(
+    Attendance.session_id == bindparam("session_id"), Attendance.nonce == bindparam("nonce")
+)
+_BY_PERSON = select(Attendance).where(
+    Attendance.session_id == bindparam("session_id"), Attendance.person_id == bindparam("person_id")
+)
+
+
 def _insert(values: dict) -> int | None:
     """Insert one attendance row; None when a unique key says it exists already."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Attendance).values(**values).on_conflict_do_nothing().returning(Attendance.id)
-    return db.session.execute(statement).scalar()
+    statement = _INSERTS[db.session.get_bind().dialect.name]
+    return db.session.execute(statement, values).scalar()
 
 
 def _flags(session: ActivitySession, person: Person, arrived: datetime, device_id: str | None, method: Method) -> list:
@@ -187,16 +199,12 @@ def _flags(session: ActivitySession, person: Person, arrived: datetime, device_i
 
 def _existing(session: ActivitySession, person: Person, nonce: str | None) -> Result | None:
     if nonce:
-        prior = db.session.scalar(
-            select(Attendance).where(Attendance.session_id == session.id, Attendance.nonce == nonce)
-        )
+        prior = db.session.scalar(_BY_NONCE, {"session_id": session.id, "nonce": nonce})
         if prior is not None:
             if prior.person_id != person.id:
                 raise refuse("nonce_reused", person)
             return Result("checked_in", prior, replayed=True)
-    found = db.session.scalar(
-        select(Attendance).where(Attendance.session_id == session.id, Attendance.person_id == person.id)
-    )
+    found = db.session.scalar(_BY_PERSON, {"session_id": session.id, "person_id": person.id})
     return Result("already_checked_in", found) if found is not None else None
 
 
@@ -243,9 +251,10 @@ def _record(
     db.session.add(attendance)
     set_committed_value(attendance, "person", person)
     set_committed_value(attendance, "session", session)
-    audit.record(
+    audit.record_now(
         "attendance.create",
-        attendance,
+        "attendances",
+        new_id,
         after={"session_id": session.id, "person_id": person.id, "method": method.value, "reason": reason},
         actor=user,
     )
@@ -262,6 +271,17 @@ def check_session_code(session: ActivitySession, code: str, ticket: str | None =
         raise refuse(problem)
 
 
+def _people_by(column):
+    return (
+        select(Person, Enrolment)
+        .outerjoin(Enrolment, and_(Enrolment.person_id == Person.id, Enrolment.activity_id == bindparam("activity_id")))
+        .where(column == bindparam("value"), Person.merged_into_id.is_(None))
+    )
+
+
+_PEOPLE_BY_PHONE, _PEOPLE_BY_ID_NUMBER = _people_by(Person.phone), _people_by(Person.id_number)
+
+
 def identify(activity: Activity, phone: str | None, id_number: str | None) -> Enrolment:
     """The enrolment of the person who typed this phone number or citizen ID.
 
@@ -276,13 +296,9 @@ def identify(activity: Activity, phone: str | None, id_number: str | None) -> En
     if not phone and not id_number:
         message = _l("Nhập số điện thoại hoặc số định danh cá nhân.")
         raise ValidationError("identity_required", message, {"phone": message})
-    column, value = (Person.id_number, id_number) if id_number else (Person.phone, phone)
     # One query for the usual case: the people with this number and their place in this activity.
-    rows = db.session.execute(
-        select(Person, Enrolment)
-        .outerjoin(Enrolment, and_(Enrolment.person_id == Person.id, Enrolment.activity_id == activity.id))
-        .where(column == value, Person.merged_into_id.is_(None))
-    ).all()
+    statement = _PEOPLE_BY_ID_NUMBER if id_number else _PEOPLE_BY_PHONE
+    rows = db.session.execute(statement, {"value": id_number or phone, "activity_id": activity.id}).all()
     if not rows:
         raise refuse("unknown_person")
     registered = [(p, e) for p, e in rows if e is not None and e.status is EnrolmentStatus.registered]

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.attendance import codes, reports, services, sheets
@@ -335,6 +336,11 @@ def identity_hint(person: Person) -> dict:
 # -- the participant's phone (public: the rotating code is the proof of presence) ---------------------
 
 
+_SESSION_WITH_ACTIVITY = (
+    select(ActivitySession).options(joinedload(ActivitySession.activity)).where(ActivitySession.id == bindparam("id"))
+)
+
+
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
@@ -353,7 +359,7 @@ def check_in(session_id, code):
         csrf.protect()
     if request.method == "POST":
         reads_first()  # the lock only for the insert: docs/performance.md, "QR check-in burst"
-    session = db.session.get(ActivitySession, session_id, options=[joinedload(ActivitySession.activity)])
+    session = db.session.scalar(_SESSION_WITH_ACTIVITY, {"id": session_id})
     if session is None:
         return _refused(services.refuse("invalid"), None)
     device_id, person_id = _remembered_person()

@@ -21,5 +21,7 @@ def reads_first() -> None:
 
 def start_writing() -> None:
     """End the read transaction (nothing is pending in it) and take the write lock for what follows."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL: row locks and unique keys, no database-wide write lock to take
     db.session.commit()
     g.sqlite_begin = "BEGIN IMMEDIATE"
