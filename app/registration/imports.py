@@ -1,8 +1,11 @@
 """Importing a list of people into an activity, with a dry run that shows every row's outcome.
 
-The dry run does the whole import inside a savepoint and rolls it back, so it reports exactly
-what a commit would do — new or matched person, seat or waiting list, or the error and why.
-A commit runs the same steps and keeps them only when no row has an error: all or nothing.
+Every row is decided first, in memory, against the registry and the activity's seats as they
+stand and as the rows before it left them (``import_batch``): new or matched person, seat or
+waiting list, or the error and why. The dry run stops there and writes nothing; a commit decides
+the same way under the activity lock and writes it all in bulk when no row has an error: all or
+nothing. ``run_per_row`` does the same through the services one row at a time; it is the
+reference the batch path is tested against.
 """
 
 from dataclasses import dataclass, field
@@ -15,11 +18,12 @@ from app.errors import DomainError
 from app.extensions import db
 from app.geo.services import find_by_code
 from app.people import services as people
-from app.people.identity import InvalidValue, normalise_phone
+from app.people.identity import InvalidValue, normalise_id_number, normalise_phone
 from app.people.models import Person
 from app.permissions import can
 from app.planning.models import Activity
 from app.reference.models import Ethnicity, ParticipantCategory
+from app.registration import import_batch as batch
 from app.registration import services as registration
 from app.registration import spreadsheet as sheet
 
@@ -162,11 +166,15 @@ def _reference(cells, columns, column: str, table: dict):
     return table.get(raw.zfill(2) if raw.isdigit() else fold(raw), False)
 
 
-def _existing_person(data: dict, user, result: RowResult, known_ids: dict[str, Person]) -> Person | None:
-    cleaned, warnings = people.clean(data, user)
-    result.notes += [str(w) for w in warnings]
+def _match(cleaned: dict, user, registry) -> Person | None:
+    """The registered person a clean row stands for, or None for someone new.
+
+    :param registry: where people are looked up: ``holder(id_number)`` (registered before the
+        import) and ``look_alikes(cleaned)`` — the database row by row, memory in the batch path.
+    :raises DomainError: the ID number belongs to someone else or out of reach, or several look alike.
+    """
     if cleaned["id_number"]:
-        holder = known_ids.get(cleaned["id_number"])
+        holder = registry.holder(cleaned["id_number"])
         if holder is not None and (
             holder.search_name != fold(cleaned["full_name"])
             or holder.gender is not cleaned["gender"]
@@ -184,7 +192,7 @@ def _existing_person(data: dict, user, result: RowResult, known_ids: dict[str, P
             if not can("people.view", holder, user):
                 raise DomainError("out_of_scope", _l("Số định danh này thuộc một người ở đơn vị khác."))
             return holder
-    candidates = [p for p in people.look_alikes(cleaned) if can("people.view", p, user)]
+    candidates = [p for p in registry.look_alikes(cleaned) if can("people.view", p, user)]
     if len(candidates) > 1:
         raise DomainError(
             "ambiguous",
@@ -193,32 +201,119 @@ def _existing_person(data: dict, user, result: RowResult, known_ids: dict[str, P
     return candidates[0] if candidates else None
 
 
-def _people_by_id_number(rows, columns) -> dict[str, Person]:
-    """People already registered under the ID numbers in the file, fetched in a few queries."""
+def _matched(result: RowResult, person: Person | None) -> None:
+    result.person = "matched" if person is not None else "new"
+    if person is not None:
+        result.notes.append(_l("Khớp với %(name)s (%(unit)s).", name=person.full_name, unit=person.unit.full_name))
+
+
+def _failed(result: RowResult, error: DomainError) -> None:
+    result.errors += list(error.fields.values()) or [error.message]
+    result.person = result.enrolment = None
+
+
+def _id_numbers(rows, columns) -> set[str]:
+    """The file's ID numbers as ``clean`` will write them ("020 185 001 234" is 020185001234)."""
     numbers = set()
     for _, cells in rows:
         try:
-            if number := sheet.id_number_cell(_value(cells, columns, "id_number")):
-                numbers.add(number)
-        except sheet.RoundedNumber:
+            number = normalise_id_number(sheet.id_number_cell(_value(cells, columns, "id_number")))
+        except (sheet.RoundedNumber, InvalidValue):
             continue  # reported on its row
-    numbers = sorted(numbers)
-    found: dict[str, Person] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        found.update({p.id_number: p for p in db.session.scalars(select(Person).where(Person.id_number.in_(chunk)))})
-    return found
+        if number:
+            numbers.add(number)
+    return numbers
+
+
+class _Database:
+    """The registry as the database holds it, asked row by row (the reference path)."""
+
+    def __init__(self, rows, columns):
+        numbers = sorted(_id_numbers(rows, columns))
+        self.holders: dict[str, Person] = {}
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            self.holders.update(
+                {p.id_number: p for p in db.session.scalars(select(Person).where(Person.id_number.in_(chunk)))}
+            )
+
+    def holder(self, id_number: str) -> Person | None:
+        return self.holders.get(id_number)
+
+    def look_alikes(self, cleaned: dict) -> list[Person]:
+        return people.look_alikes(cleaned)
 
 
 def run(activity: Activity, filename: str, data: bytes, user, *, commit: bool, max_bytes: int) -> ImportReport:
-    """Import a file of people into an activity.
+    """Import a file of people into an activity: every row is decided first, then written at once.
+
+    The dry run only reads (no activity lock, nothing to roll back). A commit locks the activity
+    first, so that the seats it decides on are the seats it writes to.
 
     :param commit: False for the dry run; True keeps the result when no row has an error.
     :raises ValidationError: the file itself is refused (type, size, macros, missing columns).
     """
     columns, rows = sheet.read_rows(filename, data, max_bytes)
     lookups = _Lookups(activity)
-    known_ids = _people_by_id_number(rows, columns)
+    if commit:
+        # Decide on the seats as they will be when written: no enrolment can slip in between.
+        # The dry run writes nothing, so it need not hold the activity against other enrolments.
+        registration._lock(activity)
+    results, cleaned = _clean_rows(rows, columns, lookups, activity, user)
+    registry = batch.Registry([row for row in cleaned if row is not None])
+    seats = batch.Seats(activity, user)
+    for result, row in zip(results, cleaned, strict=True):
+        if row is not None:
+            _decide(result, row, user, registry, seats)
+    report = ImportReport(results, committed=False)
+    if commit and report.errors == 0:
+        batch.write(activity, user, registry, seats)
+        report.committed = True
+    return report
+
+
+def _clean_rows(rows, columns, lookups: _Lookups, activity: Activity, user) -> tuple[list[RowResult], list]:
+    """Each row's result so far and its clean person data (None where the row already failed)."""
+    results, cleaned = [], []
+    for number, cells in rows:
+        result = RowResult(number, None)
+        results.append(result)
+        person_data = _person_data(cells, columns, lookups, activity, result)
+        row = None
+        if person_data is not None:
+            try:
+                row, warnings = people.clean(person_data, user)
+                result.notes += [str(w) for w in warnings]
+            except DomainError as error:
+                _failed(result, error)
+        cleaned.append(row)
+    return results, cleaned
+
+
+def _decide(result: RowResult, row: dict, user, registry: batch.Registry, seats: batch.Seats) -> None:
+    """One row against the registry and seats as the rows before it left them.
+
+    A failed row leaves them as they were, as the row-by-row path's savepoint did.
+    """
+    try:
+        person = _match(row, user, registry)
+        _matched(result, person)
+        new = registry.new_person(row, user) if person is None else None
+        result.enrolment = seats.enrol(person or new, user).value
+        if new is not None:
+            registry.add(new)
+    except DomainError as error:
+        _failed(result, error)
+
+
+def run_per_row(activity: Activity, filename: str, data: bytes, user, *, commit: bool, max_bytes: int) -> ImportReport:
+    """The same import through the services one row at a time, each in a savepoint.
+
+    Slow (about 200 rows/s): kept as the reference the batch path is tested against.
+    """
+    columns, rows = sheet.read_rows(filename, data, max_bytes)
+    lookups = _Lookups(activity)
+    registry = _Database(rows, columns)
     results = []
     outer = db.session.begin_nested()
     for number, cells in rows:
@@ -229,21 +324,17 @@ def run(activity: Activity, filename: str, data: bytes, user, *, commit: bool, m
             continue
         row = db.session.begin_nested()
         try:
-            person = _existing_person(person_data, user, result, known_ids)
-            result.person = "matched" if person is not None else "new"
-            if person is not None:
-                result.notes.append(
-                    _l("Khớp với %(name)s (%(unit)s).", name=person.full_name, unit=person.unit.full_name)
-                )
+            cleaned, warnings = people.clean(person_data, user)
+            result.notes += [str(w) for w in warnings]
+            person = _match(cleaned, user, registry)
+            _matched(result, person)
             if person is None:
                 person = people.save_person(person_data, user, confirmed=True)
             result.enrolment = registration.enrol(activity, person, user, source="import").status.value
             row.commit()
         except DomainError as error:
             row.rollback()
-            messages = list(error.fields.values()) or [error.message]
-            result.errors += messages
-            result.person = result.enrolment = None
+            _failed(result, error)
     report = ImportReport(results, committed=False)
     if commit and report.errors == 0:
         outer.commit()
