@@ -213,6 +213,9 @@ def import_run(activity_id):
 
     from flask import current_app
 
+    from app.core.transactions import reads_first
+
+    reads_first()  # the dry run writes nothing: it need not hold SQLite's write lock while it reads the file
     activity = _activity_or_404(activity_id)
     form = ImportForm()
     upload = form.file.data
