@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.attendance.models import Attendance
 from app.core.i18n import lazy_gettext as _l
@@ -82,6 +83,7 @@ def activity_rates(activity: Activity, user=None) -> tuple[list[ActivitySession]
         select(Enrolment)
         .join(Person, Person.id == Enrolment.person_id)
         .where(Enrolment.activity_id == activity.id, Enrolment.status == EnrolmentStatus.registered)
+        .options(contains_eager(Enrolment.person))  # the join already has the person: no query each
     )
     enrolments = db.session.scalars(_scoped(query, user) if user is not None else query).all()
     present = set(
