@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, url_for
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.attendance.reports import activity_rates
@@ -205,10 +205,8 @@ def verify_url(code: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for("certificates.verify", code=code)
 
 
-def _snapshot(activity: Activity, person: Person, template: CertificateTemplate, issued_on: date, rule: Rule) -> dict:
+def _snapshot(activity: Activity, person: Person, template, issued_on: date, rule: Rule, issuer, signer) -> dict:
     """Everything the page shows, as plain text: kept with the register entry."""
-    issuer = issuing_organisation(activity)
-    signer = signer_on(issued_on, template.signatory or (activity.plan.signatory if activity.plan else None), issuer)
     venue = activity.venue.name if activity.venue else (activity.venue_text or "")
     period = (
         f"ngày {date_vn(activity.start_date)}"
@@ -271,7 +269,9 @@ def _to_draw(certificate: Certificate, template: CertificateTemplate) -> ToDraw:
 
 def _create(activity, people, user, issued_on, replaces=None) -> list[Certificate]:
     template, rule = template_for(activity), rule_for(activity)
+    # Once per batch, the same for every page (per page it was two queries, each flushing the batch).
     issuer = issuing_organisation(activity)
+    signer = signer_on(issued_on, template.signatory or (activity.plan.signatory if activity.plan else None), issuer)
     register = _register(issuer, issued_on.year)
     numbers = _take_numbers(register, len(people))
     created = []
@@ -284,7 +284,7 @@ def _create(activity, people, user, issued_on, replaces=None) -> list[Certificat
             serial=f"{number:04d}/{register.symbol}",
             issued_on=issued_on,
             issued_by_id=getattr(user, "id", None),
-            data=_snapshot(activity, person, template, issued_on, rule),
+            data=_snapshot(activity, person, template, issued_on, rule, issuer, signer),
             replaces_id=getattr(replaces, "id", None),
         )
         certificate.register = register
@@ -345,12 +345,18 @@ def _write(drawing: ToDraw) -> str:
 
 
 def _write_files(drawings: list[ToDraw]) -> None:
-    hashes = {d.id: (d.file_name, _write(d)) for d in drawings}
-    for certificate_id, (name, digest) in hashes.items():
-        db.session.execute(
-            update(Certificate).where(Certificate.id == certificate_id).values(file_name=name, sha256=digest)
-        )
+    rows = [{"certificate_id": d.id, "name": d.file_name, "digest": _write(d)} for d in drawings]
+    if rows:
+        db.session.execute(_RECORD_FILE, rows)  # one executemany, no ORM bookkeeping per row
     db.session.commit()
+
+
+_table = Certificate.__table__
+_RECORD_FILE = (
+    update(_table)
+    .where(_table.c.id == bindparam("certificate_id"))
+    .values(file_name=bindparam("name"), sha256=bindparam("digest"))
+)
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
