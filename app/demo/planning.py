@@ -1,5 +1,6 @@
 """Demo plans and activities for 2023: the seed plan, its budget and a year of activities."""
 
+import random
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -216,6 +217,9 @@ def load_demo_planning() -> None:
         select(AdminUnit).where(AdminUnit.parent_id == binh_gia.id).order_by(AdminUnit.code).limit(3)
     ).all()
     db.session.flush()
+    from app.demo.results import load_demo_results
+
+    load_demo_results(random.Random(7))
 
 
 def _two_days(course: Activity, first: Trainer, second: Trainer) -> None:
