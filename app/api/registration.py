@@ -10,17 +10,9 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.people.models import Person
 from app.permissions import can, in_scope, require
-from app.planning import services as planning
-from app.planning.models import Activity
+from app.planning.services import get_visible_or_404 as _activity_or_404
 from app.registration import services
 from app.registration.models import Enrolment, EnrolmentStatus
-
-
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not planning.can_see(current_user, activity):
-        abort(404, description="out_of_scope" if activity is not None else None)
-    return activity
 
 
 def _enrolment(enrolment: Enrolment) -> dict:

@@ -30,7 +30,8 @@ from app.materials.services import qr_png
 from app.people.models import Person
 from app.permissions import can, in_scope, public, require
 from app.planning import services as planning
-from app.planning.models import Activity, ActivitySession
+from app.planning.models import ActivitySession
+from app.planning.services import get_visible_or_404 as _activity_or_404
 
 bp = Blueprint("attendance", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,13 +42,6 @@ def session_or_404(session_id: int) -> ActivitySession:
     if session is None or not planning.can_see(current_user, session.activity):
         abort(404, description="out_of_scope" if session is not None else None)
     return session
-
-
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not planning.can_see(current_user, activity):
-        abort(404, description="out_of_scope" if activity is not None else None)
-    return activity
 
 
 def checkin_url(session: ActivitySession) -> tuple[str, codes.SessionCode]:
@@ -172,8 +166,7 @@ def mark(session_id):
         if results:
             recorded = sum(1 for r in results if r.status == "checked_in")
             flash(_("Đã ghi nhận có mặt: %(n)s người.", n=recorded), "success")
-        for error in form.form_errors:
-            flash(error, "error")
+        form.flash_form_errors()
     return redirect(url_for("attendance.session_attendance", session_id=session.id))
 
 
@@ -188,8 +181,7 @@ def remove(session_id, attendance_id):
     form = BaseForm()
     if form.submit(lambda: services.remove(attendance, current_user, request.form.get("reason")) or True):
         flash(_("Đã xóa lượt điểm danh."), "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("attendance.session_attendance", session_id=session.id))
 
 

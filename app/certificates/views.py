@@ -14,17 +14,10 @@ from app.certificates.models import Certificate, CertificateTemplate, Status
 from app.core.forms import BaseForm, int_or_none
 from app.extensions import db, limiter
 from app.permissions import can, in_scope, public, require
-from app.planning import services as planning
-from app.planning.models import Activity, ActivityKind
+from app.planning.models import ActivityKind
+from app.planning.services import get_visible_or_404 as _activity_or_404
 
 bp = Blueprint("certificates", __name__)
-
-
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not planning.can_see(current_user, activity):
-        abort(404, description="out_of_scope" if activity is not None else None)
-    return activity
 
 
 def certificate_or_404(certificate_id: int) -> Certificate:
@@ -84,8 +77,7 @@ def set_rule(activity_id):
     for field_errors in form.errors.values():
         for error in field_errors:
             flash(error, "error")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("certificates.activity_certificates", activity_id=activity.id))
 
 
@@ -99,8 +91,7 @@ def issue(activity_id):
     created = form.submit(lambda: services.issue(activity, current_user, chosen or None))
     if created is not None:
         flash(_("Đã cấp %(n)s giấy chứng nhận.", n=len(created)), "success" if created else "info")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("certificates.activity_certificates", activity_id=activity.id))
 
 
@@ -141,8 +132,7 @@ def revoke(certificate_id):
     form = BaseForm()
     if form.submit(lambda: services.revoke(certificate, current_user, request.form.get("reason")) or True):
         flash(_("Đã thu hồi giấy chứng nhận %(s)s.", s=certificate.serial), "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("certificates.activity_certificates", activity_id=certificate.activity_id))
 
 
@@ -155,8 +145,7 @@ def reissue(certificate_id):
     new = form.submit(lambda: services.reissue(certificate, current_user, request.form.get("reason")))
     if new is not None:
         flash(_("Đã cấp lại: số %(s)s thay cho số %(o)s.", s=new.serial, o=certificate.serial), "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("certificates.activity_certificates", activity_id=certificate.activity_id))
 
 

@@ -164,6 +164,13 @@ class BaseForm(FlaskForm):
             self.apply_domain_error(error)
             return None
 
+    def flash_form_errors(self) -> None:
+        """Errors not tied to a field, as flash messages (for POSTs that redirect back to a page)."""
+        from flask import flash
+
+        for error in self.form_errors:
+            flash(error, "error")
+
     def apply_domain_error(self, error: DomainError) -> None:
         for name, message in error.fields.items():
             field = getattr(self, name, None)

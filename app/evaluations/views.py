@@ -30,17 +30,10 @@ from app.materials.services import qr_png
 from app.people.models import Person
 from app.permissions import public, require
 from app.planning import services as planning
-from app.planning.models import Activity
+from app.planning.services import get_visible_or_404 as _activity_or_404
 
 bp = Blueprint("evaluations", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not planning.can_see(current_user, activity):
-        abort(404, description="out_of_scope" if activity is not None else None)
-    return activity
 
 
 def _questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
@@ -93,8 +86,7 @@ def from_template(activity_id):
     if created:
         flash(_("Đã tạo phiếu từ mẫu; xem lại câu hỏi rồi mở phiếu."), "success")
         return redirect(url_for("evaluations.detail", questionnaire_id=created.id))
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("evaluations.activity_evaluations", activity_id=activity.id))
 
 
@@ -110,8 +102,7 @@ def create(activity_id):
     for name, errors in form.errors.items():
         for error in errors:
             flash(f"{getattr(form, name).label.text}: {error}" if hasattr(form, name) else error, "error")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("evaluations.activity_evaluations", activity_id=activity.id))
 
 
@@ -176,8 +167,7 @@ def delete_question(questionnaire_id, question_id):
     form = BaseForm()
     if form.submit(lambda: services.delete_question(question) or True):
         flash(_("Đã xóa câu hỏi."), "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("evaluations.detail", questionnaire_id=questionnaire.id))
 
 
@@ -195,8 +185,7 @@ def set_window(questionnaire_id):
     for name, errors in form.errors.items():
         for error in errors:
             flash(f"{getattr(form, name).label.text}: {error}", "error")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("evaluations.detail", questionnaire_id=questionnaire.id))
 
 
@@ -215,8 +204,7 @@ def copy_post(questionnaire_id):
     questionnaire = _questionnaire_or_404(questionnaire_id)
     form = BaseForm()
     created = form.submit(lambda: services.copy_as_post_test(questionnaire, current_user))
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("evaluations.detail", questionnaire_id=(created or questionnaire).id))
 
 

@@ -118,6 +118,17 @@ def can_see(user, activity: Activity) -> bool:
     return bool(db.session.scalar(select(Activity.id).where(Activity.id == activity.id, condition)))
 
 
+def get_visible_or_404(activity_id: int, user=None) -> Activity:
+    """The activity, if the user may see it; anything else, existing or not, is the same 404."""
+    from flask import abort
+    from flask_login import current_user
+
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not can_see(user or current_user, activity):
+        abort(404, description="out_of_scope" if activity is not None else None)
+    return activity
+
+
 @dataclass
 class ActivityFilter:
     year: int | None = None

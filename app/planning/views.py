@@ -50,11 +50,7 @@ bp = Blueprint("planning", __name__)
 BLANK = [(None, "—")]
 
 
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not services.can_see(current_user, activity):
-        abort(404, description="out_of_scope" if activity is not None else None)
-    return activity
+_activity_or_404 = services.get_visible_or_404
 
 
 def _child_or_404(model, child_id: int, activity: Activity):
@@ -408,8 +404,7 @@ def _delete_child(activity_id, model, child_id, delete, done_message, anchor: st
     form = BaseForm()
     if form.submit(lambda: delete(child) or True):
         flash(done_message, "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return redirect(url_for("planning.activity_detail", activity_id=activity.id) + anchor)
 
 

@@ -11,8 +11,8 @@ from app.people.models import Person
 from app.people.services import PeopleFilter
 from app.people.services import search as search_people
 from app.permissions import can, in_scope, public, require
-from app.planning import services as planning
 from app.planning.models import Activity
+from app.planning.services import get_visible_or_404 as _activity_or_404
 from app.reference import services as reference
 from app.registration import imports, self_service, services
 from app.registration.forms import EnrolForm, ImportForm, QuotaForm, ReasonForm
@@ -20,13 +20,6 @@ from app.registration.models import Enrolment, EnrolmentStatus
 
 bp = Blueprint("registration", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not planning.can_see(current_user, activity):
-        abort(404, description="out_of_scope" if activity is not None else None)
-    return activity
 
 
 def _enrolment_or_404(activity: Activity, enrolment_id: int) -> Enrolment:
@@ -88,8 +81,7 @@ def enrolment_create(activity_id):
     if done is not None:
         seats = sum(1 for e in done if e.status is EnrolmentStatus.registered)
         flash(_("Đã ghi danh %(a)s người, %(b)s người vào danh sách chờ.", a=seats, b=len(done) - seats), "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return _back(activity)
 
 
@@ -368,8 +360,7 @@ def request_decide(activity_id, request_id):
     form = BaseForm()
     if form.submit(lambda: self_service.decide(item, current_user, approve, request.form.get("reason"))):
         flash(_("Đã duyệt yêu cầu.") if approve else _("Đã từ chối yêu cầu."), "success")
-    for error in form.form_errors:
-        flash(error, "error")
+    form.flash_form_errors()
     return _back(activity)
 
 
