@@ -472,7 +472,11 @@ def walk_in(session_id):
         return _refused(services.refuse("expired"), session)
     try:
         services.identify(session.activity, request.form.get("phone"), request.form.get("id_number"))
-        return _refused(services.refuse("invalid"), session)  # enrolled after all: scan again
+        # On the list after all (an organiser just enrolled them): they check in as everyone does.
+        message = _("Bạn đã có tên trong danh sách. Hãy quét lại mã QR tại hội trường để điểm danh.")
+        return render_template(
+            "attendance/walk_in_sent.html", session=session, activity=session.activity, message=message
+        )
     except services.Refused as error:
         if error.code != "not_enrolled" or error.person is None:
             return _refused(error, session)

@@ -291,3 +291,15 @@ def test_an_activity_not_yet_approved_says_so_when_the_page_opens(client, clock,
     page = client.get(f"/c/{session.id}/{code_now(session)}")
     assert page.status_code == 409 and "chưa được phê duyệt" in page.get_data(as_text=True)
     assert refusals("not_open") == 1
+
+
+def test_a_walk_in_who_was_enrolled_meanwhile_is_told_to_scan_again(client, course, clock, organiser):
+    activity, session, _, _ = course
+    activity.capacity = 10
+    newcomer = make_person(phone="0912555555")
+    clock.at(1)
+    ticket = codes.ticket_for(session.id)
+    registration.enrol(activity, newcomer, organiser)  # the organiser added them at the desk
+    page = client.post(f"/c/{session.id}/walk-in", data={"ticket": ticket, "phone": newcomer.phone})
+    assert page.status_code == 200 and "Hãy quét lại mã QR" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(RegistrationRequest.id))) == 0
