@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from app.budget.views import bp as budget_bp
     from app.certificates.views import bp as certificates_bp
     from app.core.views import bp as core_bp
+    from app.costs.views import bp as costs_bp
     from app.evaluations.views import bp as evaluations_bp
     from app.geo.views import bp as geo_bp
     from app.materials.views import bp as materials_bp
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attendance_bp)
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(costs_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

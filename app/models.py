@@ -5,6 +5,7 @@ from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import ApiToken, User  # noqa: F401
 from app.budget.models import Allocation, BudgetLine, FundingSource  # noqa: F401, E402
 from app.certificates.models import Certificate, CertificateRule, CertificateTemplate, Register  # noqa: F401, E402
+from app.costs.models import SpendingNorm  # noqa: F401, E402
 from app.evaluations.models import Question, Questionnaire, Respondent, Response  # noqa: F401, E402
 from app.geo.models import AdminUnit  # noqa: F401
 from app.materials.models import ActivityMaterial, Material, MaterialVersion  # noqa: F401, E402

@@ -51,6 +51,9 @@ RULES: dict[str, frozenset[Role]] = {
     "materials.view": STAFF,
     "materials.edit": frozenset({Role.admin, Role.organiser}),
     "budget.view": STAFF,
+    # Costs: finance changes money; organisers and leaders read; district officers see none of it.
+    "costs.view": frozenset({Role.admin, Role.organiser, Role.finance, Role.leader}),
+    "costs.norms": frozenset({Role.admin, Role.finance}),
     "budget.edit": frozenset({Role.admin, Role.finance}),
     # Seeing a citizen ID unmasked: the people who register and verify identities.
     "people.view_id_number": frozenset({Role.admin, Role.organiser, Role.district}),

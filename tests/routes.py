@@ -68,6 +68,7 @@ def route_objects() -> dict:
     from datetime import date as _date
 
     from app.certificates.models import Certificate, CertificateTemplate, Register
+    from app.costs.services import norm_on
 
     register = Register(year=2023, symbol="GCN")
     template = CertificateTemplate(name="Mẫu chung", completion_line="Đã hoàn thành")
@@ -103,6 +104,7 @@ def route_objects() -> dict:
         "questionnaire_id": questionnaire.id,
         "question_id": question.id,
         "certificate_id": certificate.id,
+        "norm_id": norm_on("per_diem", _date(2023, 5, 10)).id,
         "template_id": template.id,
         "code": "1.not-a-code",
         "destination_id": stop.id,

@@ -65,6 +65,9 @@ def load_reference_data() -> dict[str, int]:
     )
     added["organisations"] = _load_organisations()
     added["signatories"] = _load_signatories()
+    from app.costs.services import load_norms  # the costs domain owns its norms; seeded with the rest
+
+    added["spending_norms"] = load_norms()
     return added
 
 

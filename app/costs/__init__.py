@@ -1,0 +1,1 @@
+"""Costs: spending norms (định mức) as dated data, and later estimates, expenditures and allowances."""
