@@ -25,6 +25,7 @@ from app.attendance import codes, reports, services, sheets
 from app.attendance.models import Attendance, Refusal
 from app.core.forms import BaseForm, int_or_none
 from app.core.transactions import reads_first
+from app.errors import json_error
 from app.extensions import csrf, db, limiter
 from app.materials.services import qr_png
 from app.people.models import Person
@@ -411,15 +412,7 @@ def _check_in_post(session, code, device_id, person_id):
     except services.DomainError as error:
         db.session.rollback()
         if _wants_json():
-            return jsonify(
-                {
-                    "error": {
-                        "code": error.code,
-                        "message": str(error.message),
-                        "fields": {k: str(v) for k, v in error.fields.items()},
-                    }
-                }
-            ), error.status
+            return json_error(error.status, error.code, error.message, error.fields)
         return render_template(
             "attendance/check_in.html",
             session=session,
@@ -449,7 +442,7 @@ def _text(data, name: str) -> str | None:
 def _refused(error: services.Refused, session, device_id=None, phone=None, id_number=None):
     services.log_refusal(error, session, "self_scan", device_id=device_id, ip=request.remote_addr)
     if _wants_json():
-        return jsonify({"error": {"code": error.code, "message": str(error.message), "fields": {}}}), error.status
+        return json_error(error.status, error.code, error.message)
     walk_in = session is not None and error.code == "not_enrolled" and error.person is not None
     return render_template(
         "attendance/refused.html",
