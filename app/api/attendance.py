@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from flask import jsonify, make_response, request
+from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from app.core.forms import int_or_none
 from app.core.i18n import lazy_gettext as _l
 from app.errors import ValidationError
 from app.extensions import db
-from app.materials.services import qr_png
+from app.materials.services import qr_response
 from app.people.models import Person
 from app.permissions import require, scope_unit_ids
 
@@ -33,9 +33,7 @@ def checkin_code(session_id):
 def checkin_qr(session_id):
     """The session's current check-in QR as a PNG image."""
     session = pages.session_or_404(session_id)
-    response = make_response(qr_png(pages.checkin_url(session)[0]))
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return qr_response(pages.checkin_url(session)[0])
 
 
 @bp.route("/checkins", methods=["POST"])

@@ -39,6 +39,7 @@ def session_rows(session: ActivitySession, user) -> list[SessionRow]:
             _scoped(
                 select(Attendance)
                 .join(Person, Person.id == Attendance.person_id)
+                .options(contains_eager(Attendance.person))  # the join has the person: no query each
                 .where(Attendance.session_id == session.id),
                 user,
             )
@@ -48,6 +49,7 @@ def session_rows(session: ActivitySession, user) -> list[SessionRow]:
         _scoped(
             select(Enrolment)
             .join(Person, Person.id == Enrolment.person_id)
+            .options(contains_eager(Enrolment.person))
             .where(
                 Enrolment.activity_id == session.activity_id,
                 (Enrolment.status == EnrolmentStatus.registered) | Enrolment.person_id.in_(list(attendances) or [0]),

@@ -29,7 +29,7 @@ from app.core.time import utcnow
 from app.core.transactions import start_writing
 from app.errors import DomainError, ValidationError
 from app.extensions import db
-from app.people.identity import InvalidValue, normalise_id_number, normalise_phone
+from app.people.identity import typed_identity
 from app.people.models import Gender, Person
 from app.planning.models import Activity, ActivitySession, ActivityStatus
 from app.registration import services as registration
@@ -288,17 +288,10 @@ def identify(activity: Activity, phone: str | None, id_number: str | None) -> En
     :raises ValidationError: nothing usable typed. :raises Refused: ``unknown_person``,
         ``ambiguous``, ``not_enrolled``, ``cancelled``, ``waitlisted``.
     """
-    try:
-        phone = normalise_phone(phone)
-        id_number = normalise_id_number(id_number)
-    except InvalidValue as problem:
-        raise ValidationError("invalid_identity", problem.message) from None
-    if not phone and not id_number:
-        message = _l("Nhập số điện thoại hoặc số định danh cá nhân.")
-        raise ValidationError("identity_required", message, {"phone": message})
+    kind, value = typed_identity(phone, id_number)
     # One query for the usual case: the people with this number and their place in this activity.
-    statement = _PEOPLE_BY_ID_NUMBER if id_number else _PEOPLE_BY_PHONE
-    rows = db.session.execute(statement, {"value": id_number or phone, "activity_id": activity.id}).all()
+    statement = _PEOPLE_BY_ID_NUMBER if kind == "id_number" else _PEOPLE_BY_PHONE
+    rows = db.session.execute(statement, {"value": value, "activity_id": activity.id}).all()
     if not rows:
         raise refuse("unknown_person")
     registered = [(p, e) for p, e in rows if e is not None and e.status is EnrolmentStatus.registered]

@@ -27,7 +27,7 @@ from app.core.forms import BaseForm, int_or_none
 from app.core.transactions import reads_first
 from app.errors import json_error
 from app.extensions import csrf, db, limiter
-from app.materials.services import qr_png
+from app.materials.services import qr_png, qr_response
 from app.people.models import Person
 from app.permissions import can, in_scope, public, require
 from app.planning import services as planning
@@ -234,9 +234,7 @@ def display_json(session_id):
 @require("attendance.record")
 def session_qr(session_id):
     session = session_or_404(session_id)
-    response = make_response(qr_png(checkin_url(session)[0]))
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return qr_response(checkin_url(session)[0])
 
 
 # -- the organiser's scanner --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.certificates import services
 from app.certificates.forms import RuleForm, TemplateForm
@@ -74,10 +75,7 @@ def set_rule(activity_id):
         lambda: services.set_rule(activity, form.min_attendance_percent.data, form.requires_post_test.data) or True
     ):
         flash(_("Đã lưu điều kiện cấp giấy chứng nhận."), "success")
-    for field_errors in form.errors.values():
-        for error in field_errors:
-            flash(error, "error")
-    form.flash_form_errors()
+    form.flash_form_errors(fields=True)
     return redirect(url_for("certificates.activity_certificates", activity_id=activity.id))
 
 
@@ -102,6 +100,7 @@ def activity_zip(activity_id):
     activity = _activity_or_404(activity_id)
     certificates = db.session.scalars(
         select(Certificate)
+        .options(joinedload(Certificate.person))  # scope is checked on each holder: load them at once
         .where(Certificate.activity_id == activity.id, Certificate.status == Status.valid)
         .order_by(Certificate.number)
     ).all()

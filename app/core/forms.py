@@ -164,10 +164,16 @@ class BaseForm(FlaskForm):
             self.apply_domain_error(error)
             return None
 
-    def flash_form_errors(self) -> None:
-        """Errors not tied to a field, as flash messages (for POSTs that redirect back to a page)."""
+    def flash_form_errors(self, fields: bool = False) -> None:
+        """Errors as flash messages, for POSTs that redirect back to a page: those not tied to a
+        field, and with ``fields`` each field's too, named by its label."""
         from flask import flash
 
+        if fields:
+            for name, errors in self.errors.items():
+                label = getattr(getattr(self, name, None), "label", None)
+                for error in errors:
+                    flash(f"{label.text}: {error}" if label is not None else error, "error")
         for error in self.form_errors:
             flash(error, "error")
 

@@ -23,7 +23,7 @@ from app.core.time import utcnow
 from app.errors import ConflictError, DomainError, ValidationError
 from app.evaluations.models import Kind, Question, Questionnaire, QuestionType, Respondent, Response
 from app.extensions import db
-from app.people.identity import InvalidValue, normalise_id_number, normalise_phone
+from app.people.identity import typed_identity
 from app.people.models import Person
 from app.planning.models import Activity, ActivityMember, ActivitySession, ActivityStatus
 
@@ -287,14 +287,8 @@ def identify(questionnaire: Questionnaire, phone: str | None, id_number: str | N
 
     :raises DomainError: ``identity_required``, ``unknown_person``, ``not_attended``.
     """
-    try:
-        phone, id_number = normalise_phone(phone), normalise_id_number(id_number)
-    except InvalidValue as problem:
-        raise ValidationError("invalid_identity", problem.message) from None
-    if not phone and not id_number:
-        message = _l("Nhập số điện thoại hoặc số định danh cá nhân.")
-        raise ValidationError("identity_required", message, {"phone": message})
-    column, value = (Person.id_number, id_number) if id_number else (Person.phone, phone)
+    kind, value = typed_identity(phone, id_number)
+    column = Person.id_number if kind == "id_number" else Person.phone
     people = db.session.scalars(select(Person).where(column == value, Person.merged_into_id.is_(None))).all()
     if not people:
         raise DomainError(

@@ -8,7 +8,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -26,7 +25,7 @@ from app.evaluations import services, sheets
 from app.evaluations.forms import QuestionForm, QuestionnaireForm, WindowForm
 from app.evaluations.models import Question, Questionnaire, Respondent
 from app.extensions import db, limiter
-from app.materials.services import qr_png
+from app.materials.services import qr_response
 from app.people.models import Person
 from app.permissions import public, require
 from app.planning import services as planning
@@ -99,10 +98,7 @@ def create(activity_id):
         created = form.submit(lambda: services.create(activity, form.to_data(), current_user))
         if created:
             return redirect(url_for("evaluations.detail", questionnaire_id=created.id))
-    for name, errors in form.errors.items():
-        for error in errors:
-            flash(f"{getattr(form, name).label.text}: {error}" if hasattr(form, name) else error, "error")
-    form.flash_form_errors()
+    form.flash_form_errors(fields=True)
     return redirect(url_for("evaluations.activity_evaluations", activity_id=activity.id))
 
 
@@ -182,10 +178,7 @@ def set_window(questionnaire_id):
         closes = _moment(form.closes_on.data, form.closes_time.data, end_of_day=True)
         if form.submit(lambda: services.set_window(questionnaire, opens, closes) or True):
             flash(_("Đã lưu thời gian nhận trả lời."), "success")
-    for name, errors in form.errors.items():
-        for error in errors:
-            flash(f"{getattr(form, name).label.text}: {error}", "error")
-    form.flash_form_errors()
+    form.flash_form_errors(fields=True)
     return redirect(url_for("evaluations.detail", questionnaire_id=questionnaire.id))
 
 
@@ -212,9 +205,7 @@ def copy_post(questionnaire_id):
 @require("evaluations.view")
 def qr(questionnaire_id):
     questionnaire = _questionnaire_or_404(questionnaire_id)
-    response = make_response(qr_png(answer_url(questionnaire)))
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return qr_response(answer_url(questionnaire))
 
 
 # -- results ------------------------------------------------------------------------------------------

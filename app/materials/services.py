@@ -192,6 +192,15 @@ def activity_for_token(token: str) -> Activity | None:
     return activity
 
 
+def qr_response(data: str):
+    """A response carrying the QR code of ``data`` as a PNG image."""
+    from flask import make_response
+
+    response = make_response(qr_png(data))
+    response.headers["Content-Type"] = "image/png"
+    return response
+
+
 def qr_png(url: str) -> bytes:
     import io
 

@@ -1,6 +1,6 @@
 """Pages of the materials library, downloads, and the materials of an activity."""
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -163,9 +163,7 @@ def participant_url(activity: Activity) -> str:
 def activity_materials_qr(activity_id):
     """The participants' link as a QR code, to print or show at the venue."""
     activity = _visible_activity(activity_id)
-    response = make_response(services.qr_png(participant_url(activity)))
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return services.qr_response(participant_url(activity))
 
 
 @bp.route("/m/<token>")

@@ -74,6 +74,25 @@ def id_number_warnings(id_number: str, birth_year: int | None, female: bool | No
     return warnings
 
 
+def typed_identity(phone: str | None, id_number: str | None) -> tuple[str, str]:
+    """What a person typed to say who they are: ("id_number", value) or ("phone", value).
+
+    The citizen ID wins when both are given. :raises ValidationError: nothing usable, or a
+    malformed number (the message says which).
+    """
+    from app.core.i18n import lazy_gettext as _l
+    from app.errors import ValidationError
+
+    try:
+        phone, id_number = normalise_phone(phone), normalise_id_number(id_number)
+    except InvalidValue as problem:
+        raise ValidationError("invalid_identity", problem.message) from None
+    if not phone and not id_number:
+        message = _l("Nhập số điện thoại hoặc số định danh cá nhân.")
+        raise ValidationError("identity_required", message, {"phone": message})
+    return ("id_number", id_number) if id_number else ("phone", phone)
+
+
 def normalise_phone(raw: str | None, *, restore_lost_zero: bool = False) -> str | None:
     """Return a phone number as ``0`` + 9 digits (mobile) or ``02`` + 9 digits (landline).
 

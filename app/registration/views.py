@@ -138,15 +138,12 @@ def quota_set(activity_id):
 @require("registration.quota")
 def enrolment_qr(activity_id, enrolment_id):
     """A participant's personal QR code (for the invitation letter; scanned at the door)."""
-    from flask import make_response
 
-    from app.materials.services import qr_png
+    from app.materials.services import qr_response
 
     activity = _activity_or_404(activity_id)
     enrolment = _enrolment_or_404(activity, enrolment_id)
-    response = make_response(qr_png(enrolment.qr_payload))
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return qr_response(enrolment.qr_payload)
 
 
 # -- spreadsheet import ------------------------------------------------------------------------
@@ -335,15 +332,12 @@ def self_registration_toggle(activity_id):
 @require("registration.quota")
 def self_registration_qr(activity_id):
     """The public registration link as a QR code, to show or print."""
-    from flask import make_response
 
-    from app.materials.services import qr_png
+    from app.materials.services import qr_response
 
     activity = _activity_or_404(activity_id)
     url = self_registration_url(activity) or abort(404)
-    response = make_response(qr_png(url))
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return qr_response(url)
 
 
 @bp.route("/activities/<int:activity_id>/requests/<int:request_id>/decide", methods=["POST"])

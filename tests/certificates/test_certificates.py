@@ -345,3 +345,25 @@ def test_verification_is_rate_limited(app, client, app_ctx):
     finally:
         app.config["VERIFY_RATE_LIMIT"] = "10000 per minute"
     assert statuses == [404, 404, 404, 429]
+
+
+def test_a_district_officers_zip_holds_only_their_peoples_certificates(organiser, certificates_dir, client, auth):
+    from app.registration.models import Enrolment, EnrolmentStatus
+
+    activity, (mine,) = course_with(organiser, [5], unit=unit("188"))
+    theirs = make_person(district_code="178")
+    db.session.add(
+        Enrolment(
+            activity_id=activity.id, person_id=theirs.id, status=EnrolmentStatus.registered, unit_id=theirs.unit_id
+        )
+    )
+    for session in activity.sessions:
+        db.session.add(
+            Attendance(session=session, person=theirs, checked_in_at=session.starts_at, method=Method.manual, flags=[])
+        )
+    db.session.flush()
+    created = {c.person_id: c for c in services.issue(activity, organiser)}
+    auth.login(make_user(Role.district, unit=unit("188")))
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/activities/{activity.id}/certificates.zip").data))
+    assert archive.namelist() == [f"{created[mine.id].number:04d}-{mine.id}.pdf"]
+    assert client.post(f"/certificates/{created[mine.id].id}/revoke", data={"reason": "x"}).status_code == 403
