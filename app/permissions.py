@@ -51,9 +51,13 @@ RULES: dict[str, frozenset[Role]] = {
     "materials.view": STAFF,
     "materials.edit": frozenset({Role.admin, Role.organiser}),
     "budget.view": STAFF,
-    # Costs: finance changes money; organisers and leaders read; district officers see none of it.
+    # Costs: only finance changes money; organisers read norms and estimates and print allowance
+    # lists for signing; leaders read everything; district officers see none of it.
     "costs.view": frozenset({Role.admin, Role.organiser, Role.finance, Role.leader}),
     "costs.norms": frozenset({Role.admin, Role.finance}),
+    "costs.edit": frozenset({Role.finance}),
+    "costs.spending": frozenset({Role.admin, Role.finance, Role.leader}),
+    "costs.allowances": frozenset({Role.admin, Role.organiser, Role.finance, Role.leader}),
     "budget.edit": frozenset({Role.admin, Role.finance}),
     # Seeing a citizen ID unmasked: the people who register and verify identities.
     "people.view_id_number": frozenset({Role.admin, Role.organiser, Role.district}),

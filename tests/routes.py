@@ -85,7 +85,19 @@ def route_objects() -> dict:
     )
     db.session.add(certificate)
     db.session.flush()
+    from app.costs import estimates, spending
+    from app.costs.models import Place
+
+    finance = make_user(Role.finance)
+    estimate, _ = estimates.rebuild(activity, Place.province, finance, override_reason="route walk")
+    money = {"budget_line_id": activity.budget_line_id, "funding_source_id": activity.funding_source_id}
+    paid = {**money, "voucher_date": _date(2023, 5, 12), "amount": 100_000, "activity_id": activity.id}
+    advance = spending.record_advance({**paid, "voucher_no": "TU01", "payee": "Ngô Thị Lan", "purpose": "Tổ chức"}, finance)
+    expenditure = spending.record_expenditure({**paid, "voucher_no": "PC01", "description": "Nước uống"}, finance, "x")
     return {
+        "estimate_line_id": estimate.lines[0].id,
+        "advance_id": advance.id,
+        "expenditure_id": expenditure.id,
         "token": participant_token(activity),
         "enrolment_id": enrolment.id,
         "request_id": request_row.id,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit import services as audit
 from app.budget.models import Allocation, BudgetLine, FundingSource, LineKind
+from app.core.formats import money_vn
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.errors import ValidationError
@@ -18,16 +19,17 @@ DATA_DIR = Path(__file__).parent / "data"
 LINE_FIELDS = ("year", "code", "name", "kind", "parent_id", "sort_order")
 SOURCE_FIELDS = ("year", "code", "name", "legal_basis", "amount", "carried_over_from", "deadline")
 
-# Domains that commit money register a callable ``provider(year) -> (by_line, by_source)``,
-# two dicts of đồng keyed by id (planning: the estimates of its activities). Budget stays
-# independent of them: dependencies flow budget <- planning.
+# Domains that commit or spend money register a callable ``provider(year) -> (by_line, by_source)``,
+# two dicts of đồng keyed by id: planning the estimates of its activities (committed), costs
+# the expenditures recorded (spent). Budget stays independent of them: they depend on budget.
 COMMITMENT_PROVIDERS: list = []
+SPENDING_PROVIDERS: list = []
 
 
-def _committed(year: int) -> tuple[dict[int, int], dict[int, int]]:
+def _summed(providers: list, year: int) -> tuple[dict[int, int], dict[int, int]]:
     by_line: dict[int, int] = {}
     by_source: dict[int, int] = {}
-    for provider in COMMITMENT_PROVIDERS:
+    for provider in providers:
         lines, sources = provider(year)
         for key, amount in lines.items():
             by_line[key] = by_line.get(key, 0) + amount
@@ -95,18 +97,37 @@ def sources_query(year: int | None = None):
 
 
 @dataclass
-class LineFigures:
-    """Money of a budget line, its descendants included, in đồng."""
+class Figures:
+    """Money of a budget line (its descendants included) or of a funding source, in đồng."""
 
-    line: BudgetLine
-    depth: int
     allocated: int
-    committed: int
-    spent: int  # expenditures arrive with the costs-and-settlement work; 0 until then
+    committed: int  # estimates of activities submitted onward
+    spent: int  # expenditures recorded (voided ones excluded)
 
     @property
     def available(self) -> int:
+        """Not yet committed: what a new estimate may still take."""
         return self.allocated - self.committed
+
+    @property
+    def remaining(self) -> int:
+        """Not yet spent."""
+        return self.allocated - self.spent
+
+    @property
+    def disbursement_rate(self) -> float | None:
+        return self.spent / self.allocated if self.allocated else None
+
+
+@dataclass
+class LineFigures(Figures):
+    line: BudgetLine = None
+    depth: int = 0
+
+
+@dataclass
+class SourceFigures(Figures):
+    source: FundingSource = None
 
 
 def line_figures(year: int) -> list[LineFigures]:
@@ -117,40 +138,102 @@ def line_figures(year: int) -> list[LineFigures]:
             select(Allocation.budget_line_id, func.sum(Allocation.amount)).group_by(Allocation.budget_line_id)
         ).all()
     )
-    own_committed = _committed(year)[0]
+    own_committed = _summed(COMMITMENT_PROVIDERS, year)[0]
+    own_spent = _summed(SPENDING_PROVIDERS, year)[0]
     children: dict[int | None, list[BudgetLine]] = {}
     for line in lines:
         children.setdefault(line.parent_id, []).append(line)
     result: list[LineFigures] = []
 
-    def walk(parent_id, depth) -> tuple[int, int]:
-        total_allocated = total_committed = 0
+    def walk(parent_id, depth) -> tuple[int, int, int]:
+        totals = [0, 0, 0]
         for line in sorted(children.get(parent_id, []), key=lambda x: (x.sort_order, x.code)):
             figures = LineFigures(
-                line, depth, int(own_allocated.get(line.id, 0)), int(own_committed.get(line.id, 0)), 0
+                int(own_allocated.get(line.id, 0)),
+                int(own_committed.get(line.id, 0)),
+                int(own_spent.get(line.id, 0)),
+                line=line,
+                depth=depth,
             )
             result.append(figures)
-            below_allocated, below_committed = walk(line.id, depth + 1)
-            figures.allocated += below_allocated
-            figures.committed += below_committed
-            total_allocated += figures.allocated
-            total_committed += figures.committed
-        return total_allocated, total_committed
+            below = walk(line.id, depth + 1)
+            figures.allocated += below[0]
+            figures.committed += below[1]
+            figures.spent += below[2]
+            totals = [totals[0] + figures.allocated, totals[1] + figures.committed, totals[2] + figures.spent]
+        return totals[0], totals[1], totals[2]
 
     walk(None, 0)
     return result
 
 
-def source_figures(year: int) -> list[tuple[FundingSource, int, int]]:
-    """Each funding source of the year with the amount allocated to lines and committed by activities."""
+def source_figures(year: int) -> list[SourceFigures]:
+    """Each funding source of the year with the amount allocated to lines, committed and spent."""
     sources = db.session.scalars(sources_query(year)).all()
     allocated = dict(
         db.session.execute(
             select(Allocation.funding_source_id, func.sum(Allocation.amount)).group_by(Allocation.funding_source_id)
         ).all()
     )
-    committed = _committed(year)[1]
-    return [(s, int(allocated.get(s.id, 0)), int(committed.get(s.id, 0))) for s in sources]
+    committed = _summed(COMMITMENT_PROVIDERS, year)[1]
+    spent = _summed(SPENDING_PROVIDERS, year)[1]
+    return [
+        SourceFigures(
+            int(allocated.get(s.id, 0)), int(committed.get(s.id, 0)), int(spent.get(s.id, 0)), source=s
+        )
+        for s in sources
+    ]
+
+
+@dataclass
+class Overrun:
+    """A line or source that a new amount would push past its allocation."""
+
+    label: str
+    measure: str  # "committed" (estimates) or "spent" (expenditures)
+    allocated: int
+    taken: int  # already committed or spent, as the measure says
+    added: int
+
+    @property
+    def excess(self) -> int:
+        return self.taken + self.added - self.allocated
+
+    def describe(self) -> str:
+        values = {
+            "what": self.label,
+            "a": money_vn(self.allocated),
+            "t": money_vn(self.taken),
+            "n": money_vn(self.added),
+            "x": money_vn(self.excess),
+        }
+        if self.measure == "spent":
+            return str(_l("%(what)s: được phân bổ %(a)s, đã chi %(t)s, chi thêm %(n)s sẽ vượt %(x)s.", **values))
+        return str(_l("%(what)s: được phân bổ %(a)s, đã dự toán %(t)s, thêm %(n)s sẽ vượt %(x)s.", **values))
+
+
+def overruns(line_id: int, source_id: int, *, line_delta: int, source_delta: int, measure: str) -> list[Overrun]:
+    """The budget line (its subtree) and funding source that ``line_delta`` / ``source_delta``
+    đồng more of ``measure`` ("committed" or "spent") would push past their allocation.
+
+    Callers pass the change only (the new amount minus what the figures already count), so an
+    edited estimate is not counted twice and a reduction is never refused.
+    """
+    found = []
+    line = db.session.get(BudgetLine, line_id)
+    if line is not None and line_delta > 0:
+        money = next(f for f in line_figures(line.year) if f.line.id == line_id)
+        found += _overrun(line.label, money, line_delta, measure)
+    source = db.session.get(FundingSource, source_id)
+    if source is not None and source_delta > 0:
+        money = next(f for f in source_figures(source.year) if f.source.id == source_id)
+        found += _overrun(source.label, money, source_delta, measure)
+    return found
+
+
+def _overrun(label: str, money: Figures, delta: int, measure: str) -> list[Overrun]:
+    taken = money.spent if measure == "spent" else money.committed
+    return [Overrun(label, measure, money.allocated, taken, delta)] if taken + delta > money.allocated else []
 
 
 def save_line(line: BudgetLine | None, data: dict) -> BudgetLine:

@@ -96,6 +96,13 @@ FOLLOW_UP_FIELDS = ("description", "itinerary", "transport", "lodging", "report"
 # Statuses whose estimate holds money of the budget line and funding source.
 COMMITTING = (S.submitted, S.approved, S.open, S.in_progress, S.completed, S.settled)
 
+# Hooks later domains fill, since planning must not import them:
+# ESTIMATE_OWNERS: ``owner(activity) -> bool``, True when a detailed estimate (costs) sets the
+# activity's estimated cost, so the planning form no longer changes it;
+# SETTLE_CHECKS: ``check(activity)`` raising a DomainError while the activity may not be settled.
+ESTIMATE_OWNERS: list = []
+SETTLE_CHECKS: list = []
+
 
 # -- who sees what ---------------------------------------------------------------------
 
@@ -305,6 +312,55 @@ def _check_children_within_dates(activity: Activity, cleaned: dict) -> None:
         raise ValidationError("children_outside_dates", message, {"start_date": message})
 
 
+def counted_estimate(activity: Activity | None) -> int:
+    """The part of the activity's estimate the budget figures already count as committed."""
+    if activity is None or activity.status not in COMMITTING:
+        return 0
+    return activity.estimated_cost or 0
+
+
+def check_estimate_fits(activity: Activity | None, line_id: int, source_id: int, amount: int) -> list:
+    """The budget line and funding source that ``amount`` as this activity's estimate would push past
+    their allocation (``budget.Overrun`` rows; empty when it fits). Lowering an estimate always
+    fits, even where the line is already over (finance overrode it, or the allocation was cut)."""
+    counted = counted_estimate(activity)
+    same_line = activity is not None and activity.budget_line_id == line_id
+    same_source = activity is not None and activity.funding_source_id == source_id
+    if same_line and same_source and amount <= (activity.estimated_cost or 0):
+        return []
+    return budget.overruns(
+        line_id,
+        source_id,
+        line_delta=amount - (counted if same_line else 0),
+        source_delta=amount - (counted if same_source else 0),
+        measure="committed",
+    )
+
+
+def over_allocation_error(found: list, field: str) -> ValidationError:
+    message = _l("Vượt phân bổ. %(details)s", details=" ".join(item.describe() for item in found))
+    return ValidationError("over_allocation", message, {field: message})
+
+
+def _check_estimate(activity: Activity | None, cleaned: dict) -> None:
+    """A rough estimate typed in the plan must fit the allocation (only finance may override, on
+    the detailed estimate), and once finance has a detailed estimate, that one decides."""
+    new = cleaned.get("estimated_cost") or 0
+    changed = activity is None or (
+        new != (activity.estimated_cost or 0)
+        or cleaned["budget_line_id"] != activity.budget_line_id
+        or cleaned["funding_source_id"] != activity.funding_source_id
+    )
+    if not changed:
+        return
+    if activity is not None and new != (activity.estimated_cost or 0) and any(own(activity) for own in ESTIMATE_OWNERS):
+        message = _l("Hoạt động đã có dự toán chi tiết do bộ phận tài chính lập: số dự toán lấy theo đó.")
+        raise ValidationError("estimate_owned_by_finance", message, {"estimated_cost": message})
+    found = check_estimate_fits(activity, cleaned["budget_line_id"], cleaned["funding_source_id"], new)
+    if found:
+        raise over_allocation_error(found, "estimated_cost")
+
+
 def save_activity(activity: Activity | None, data: dict, user) -> Activity:
     """Create (as a draft) or update an activity.
 
@@ -320,6 +376,7 @@ def save_activity(activity: Activity | None, data: dict, user) -> Activity:
         if activity.status in LOCKED:
             _check_plan_unchanged(activity, cleaned, relations)
         _check_children_within_dates(activity, cleaned)
+    _check_estimate(activity, cleaned)
     creator = getattr(user, "id", None)
     activity = audit.save_audited(
         activity, lambda: Activity(created_by_id=creator, status=S.draft), cleaned, ACTIVITY_FIELDS, "activity"
@@ -347,6 +404,9 @@ def transition(activity: Activity, to_status: ActivityStatus, user, reason: str 
     roles, reason_required = rule
     if user.role not in roles:
         raise DomainError("forbidden", _l("Vai trò của bạn không thực hiện được bước này."), status=403)
+    if to_status is S.settled:
+        for check in SETTLE_CHECKS:
+            check(activity)
     reason = nfc(reason) or None
     if reason_required and not reason:
         message = _l("Nhập lý do.")

@@ -42,6 +42,10 @@ class NamedItemForm(BaseForm):
     active = BooleanField(_l("Đang dùng"), default=True)
 
 
+class CategoryForm(NamedItemForm):
+    on_state_payroll = BooleanField(_l("Hưởng lương từ ngân sách nhà nước (không được hỗ trợ tiền ăn)"))
+
+
 class EthnicityForm(NamedItemForm):
     name = name_field(_l("Tên dân tộc"), 60)
     name_en = optional_text(_l("Tên (tiếng Anh)"), 60)

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask_babel import get_locale
 from sqlalchemy import ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -51,6 +52,9 @@ class ParticipantCategory(LocalisedName, db.Model):
     name_en: Mapped[str | None] = mapped_column(String(160))
     sort_order: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
+    # Paid a salary from the state budget (cán bộ, công chức): meal support for learners is only
+    # for those who are not (TT 40/2017 Art. 12(4)). Data the department can correct.
+    on_state_payroll: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class TrainingTopic(LocalisedName, db.Model):

@@ -55,7 +55,11 @@ def load_reference_data() -> dict[str, int]:
         ParticipantCategory,
         _rows("categories.csv"),
         lambda r: ParticipantCategory(
-            code=r["code"], name=r["name"], name_en=r["name_en"], sort_order=int(r["sort_order"])
+            code=r["code"],
+            name=r["name"],
+            name_en=r["name_en"],
+            sort_order=int(r["sort_order"]),
+            on_state_payroll=r["on_state_payroll"] == "1",
         ),
     )
     added["topics"] = _insert_missing(

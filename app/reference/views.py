@@ -40,9 +40,15 @@ TABLES = {
     ),
     "categories": Table(
         ParticipantCategory,
-        forms.NamedItemForm,
+        forms.CategoryForm,
         _l("Đối tượng tham gia"),
-        (("code", _l("Mã")), ("name", _l("Tên")), ("name_en", _l("Tên tiếng Anh")), ("active", _l("Đang dùng"))),
+        (
+            ("code", _l("Mã")),
+            ("name", _l("Tên")),
+            ("name_en", _l("Tên tiếng Anh")),
+            ("on_state_payroll", _l("Hưởng lương NSNN")),
+            ("active", _l("Đang dùng")),
+        ),
         (ParticipantCategory.sort_order, ParticipantCategory.code),
     ),
     "topics": Table(

@@ -18,7 +18,7 @@ def test_the_2023_tree_follows_the_plan():
     assert figures["DA7.TDA1"].line.name.startswith("Tiểu dự án 1: Nâng cao năng lực")
     assert figures["DA7.TDA2"].line.name.startswith("Tiểu dự án 2: Giám sát, đánh giá")
     assert figures["DA7.TDA1.03"].line.name.startswith("Tổ chức đoàn học tập")
-    sources = {s.code: (allocated, s.amount) for s, allocated, _ in services.source_figures(2023)}
+    sources = {f.source.code: (f.allocated, f.source.amount) for f in services.source_figures(2023)}
     assert sources["NSTW-2023"] == (2_850_000_000, 2_850_000_000)
     assert sources["CN-2022"] == (1_200_000_000, 1_200_000_000)
 
