@@ -92,7 +92,9 @@ def route_objects() -> dict:
     estimate, _ = estimates.rebuild(activity, Place.province, finance, override_reason="route walk")
     money = {"budget_line_id": activity.budget_line_id, "funding_source_id": activity.funding_source_id}
     paid = {**money, "voucher_date": _date(2023, 5, 12), "amount": 100_000, "activity_id": activity.id}
-    advance = spending.record_advance({**paid, "voucher_no": "TU01", "payee": "Ngô Thị Lan", "purpose": "Tổ chức"}, finance)
+    advance = spending.record_advance(
+        {**paid, "voucher_no": "TU01", "payee": "Ngô Thị Lan", "purpose": "Tổ chức"}, finance
+    )
     expenditure = spending.record_expenditure({**paid, "voucher_no": "PC01", "description": "Nước uống"}, finance, "x")
     return {
         "estimate_line_id": estimate.lines[0].id,

@@ -123,6 +123,18 @@ LEVELS = ["province", "district", "commune", "village"]
 NULLABLE_INT = {"type": "integer", "nullable": True}
 NULLABLE_TEXT = {"type": "string", "nullable": True}
 
+MONEY_FIGURES = {
+    "allocated": {"type": "integer", "description": "đồng allocated (a line: itself and the lines under it)"},
+    "committed": {"type": "integer", "description": "estimates of activities submitted or later"},
+    "spent": {
+        "type": "integer",
+        "nullable": True,
+        "description": "expenditures recorded, voided ones excluded; null for roles that do not read costs",
+    },
+    "remaining": {"type": "integer", "nullable": True, "description": "allocated - spent; null as spent"},
+    "disbursement_rate": {"type": "number", "nullable": True, "description": "spent / allocated"},
+}
+
 PLANNING_SCHEMAS = {
     "FundingSource": {
         "type": "object",
@@ -135,6 +147,7 @@ PLANNING_SCHEMAS = {
             "carried_over_from": NULLABLE_INT,
             "legal_basis": NULLABLE_TEXT,
             "deadline": {"type": "string", "format": "date", "nullable": True},
+            **MONEY_FIGURES,
         },
     },
     "BudgetLine": {
@@ -146,12 +159,7 @@ PLANNING_SCHEMAS = {
             "parent_id": NULLABLE_INT,
             "year": {"type": "integer"},
             "kind": {"type": "string", "enum": ["programme", "project", "subproject", "content"]},
-            "allocated": {"type": "integer"},
-            "committed": {
-                "type": "integer",
-                "description": "estimates of activities submitted or later, this line and those under it",
-            },
-            "spent": {"type": "integer", "description": "expenditures; 0 until costs and settlement are recorded"},
+            **MONEY_FIGURES,
         },
     },
     "ActivityInput": {

@@ -72,11 +72,30 @@ def _source(source) -> dict:
     }
 
 
+def _money(figures) -> dict:
+    """Allocated and committed for everyone who reads the budget; what was spent only for those
+    who read the costs (district officers see none of it)."""
+    shows_spending = can("costs.spending")
+    return {
+        "allocated": figures.allocated if figures else 0,
+        "committed": figures.committed if figures else 0,
+        "spent": (figures.spent if figures else 0) if shows_spending else None,
+        "remaining": (figures.remaining if figures else 0) if shows_spending else None,
+        "disbursement_rate": figures.disbursement_rate if figures and shows_spending else None,
+    }
+
+
 @bp.route("/funding-sources")
 @require("budget.view")
 def funding_source_list():
     """Funding sources, per year; carried-over money is its own source."""
-    return paginate(budget.sources_query(_year_arg()), _source, default_per_page=200)
+    year = _year_arg()
+    figures = {}
+    for each_year in [year] if year else budget.years():
+        figures.update({f.source.id: f for f in budget.source_figures(each_year)})
+    return paginate(
+        budget.sources_query(year), lambda s: {**_source(s), **_money(figures.get(s.id))}, default_per_page=200
+    )
 
 
 @bp.route("/budget-lines")
@@ -97,9 +116,7 @@ def budget_line_list():
             "parent_id": item.parent_id,
             "year": item.year,
             "kind": item.kind.value,
-            "allocated": money.allocated if money else 0,
-            "committed": money.committed if money else 0,
-            "spent": money.spent if money else 0,
+            **_money(money),
         }
 
     return paginate(budget.lines_query(year), line, default_per_page=200)

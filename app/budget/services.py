@@ -178,9 +178,7 @@ def source_figures(year: int) -> list[SourceFigures]:
     committed = _summed(COMMITMENT_PROVIDERS, year)[1]
     spent = _summed(SPENDING_PROVIDERS, year)[1]
     return [
-        SourceFigures(
-            int(allocated.get(s.id, 0)), int(committed.get(s.id, 0)), int(spent.get(s.id, 0)), source=s
-        )
+        SourceFigures(int(allocated.get(s.id, 0)), int(committed.get(s.id, 0)), int(spent.get(s.id, 0)), source=s)
         for s in sources
     ]
 

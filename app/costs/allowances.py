@@ -170,7 +170,8 @@ def pdf_bytes(listing: AllowanceList) -> bytes:
         ]
     story += [Paragraph(heading[0], title)] + [Paragraph(line, plain) for line in heading[1:]] + [Spacer(1, 4 * mm)]
     per_day = len(listing.days) <= PER_DAY_COLUMNS
-    data = [_header(listing)]
+    head = ParagraphStyle("head", fontName=BOLD, fontSize=8.5, leading=10.5, alignment=1)
+    data = [[Paragraph(text, head) for text in _header(listing)]]
     for index, row in enumerate(listing.rows, start=1):
         cells = [str(index), Paragraph(row.person.full_name, cell), Paragraph(row.person.unit.full_name, cell)]
         if per_day:
@@ -180,8 +181,8 @@ def pdf_bytes(listing: AllowanceList) -> bytes:
     data.append(["", "Tổng cộng", ""] + blank + [str(listing.person_days), "", number_vn(listing.total), ""])
     # Name and unit share what the day columns leave of the landscape page's 277 mm.
     tail = [13 * mm, 28 * mm, 27 * mm, 30 * mm]
-    text_width = (277 * mm - 10 * mm - sum(tail) - 11 * mm * len(blank)) / 2
-    widths = [10 * mm, text_width, text_width] + [11 * mm] * len(blank) + tail
+    text_width = (277 * mm - 12 * mm - sum(tail) - 13 * mm * len(blank)) / 2
+    widths = [12 * mm, text_width, text_width] + [13 * mm] * len(blank) + tail
     table = Table(data, colWidths=widths, repeatRows=1)
     money_column = len(widths) - 2
     table.setStyle(
