@@ -69,6 +69,11 @@ def test_demo_loads_a_plausible_registry_once(app):
     assert any(p.full_name == "Nguyễn Thị Hường" for p in people)
     for role in Role:
         assert f"demo-{role.value}" in first.output
+    from app.costs.execution import execution
+
+    money = execution(2023)  # the courses held have been paid for, advances settled, ready to settle
+    held = [c for c in money.activities if c.trainees]
+    assert held and all(c.spent > 0 for c in held) and money.advances_open == 0
 
 
 def test_demo_logins_file_is_private(app):

@@ -35,8 +35,10 @@ def load_demo_results(rng: random.Random) -> None:
         .where(Activity.kind == ActivityKind.training, Activity.status == ActivityStatus.completed)
         .order_by(Activity.start_date)
     ).all()
-    for course in courses:
+    finance = db.session.scalar(select(User).where(User.username == "demo-finance"))
+    for number, course in enumerate(courses, start=1):
         _hold(course, organiser, rng)
+        _money(course, finance, number)
     db.session.flush()
 
 
@@ -119,6 +121,58 @@ def _tests(course, organiser, present, rng) -> None:
                 wrong = next(i for i in range(len(question.options)) if i != right)
                 answers[str(question.id)] = str(right if rng.random() < skill else wrong)
             evaluations.submit(test, person, answers)
+
+
+def _money(course: Activity, finance, number: int) -> None:
+    """An estimate from the plan, an advance to the organising officer settled with two vouchers,
+    and the meal support paid from the attendance list: a course finance can then settle."""
+    from app.costs import allowances, estimates, spending
+
+    estimates.rebuild(course, estimates.default_place(course), finance, override_reason="Dữ liệu minh họa")
+    end = course.end_date
+    booked = {
+        "activity_id": course.id,
+        "budget_line_id": course.budget_line_id,
+        "funding_source_id": course.funding_source_id,
+    }
+    advance = spending.record_advance(
+        {
+            **booked,
+            "payee": "Hoàng Thị Mai",
+            "purpose": "Tạm ứng tổ chức lớp",
+            "amount": 6_000_000,
+            "voucher_no": f"TU-{number:03d}",
+            "voucher_date": course.start_date,
+        },
+        finance,
+    )
+    for suffix, description, amount in (("a", "Thuê hội trường, âm thanh", 3_500_000), ("b", "Nước uống", 1_840_000)):
+        spending.record_expenditure(
+            {
+                **booked,
+                "advance_id": advance.id,
+                "voucher_no": f"PC-{number:03d}{suffix}",
+                "voucher_date": end,
+                "description": description,
+                "amount": amount,
+            },
+            finance,
+            override_reason="Dữ liệu minh họa",
+        )
+    spending.settle_advance(advance, {"settlement_voucher_no": f"TT-{number:03d}", "settled_on": end}, finance)
+    meals = allowances.allowance_list(course)
+    if meals.total:
+        spending.record_expenditure(
+            {
+                **booked,
+                "voucher_no": f"PC-{number:03d}c",
+                "voucher_date": end + timedelta(days=1),
+                "description": f"Chi hỗ trợ tiền ăn học viên theo danh sách ký nhận ({len(meals.rows)} người)",
+                "amount": meals.total,
+            },
+            finance,
+            override_reason="Dữ liệu minh họa",
+        )
 
 
 def _certificates(course, organiser) -> None:
