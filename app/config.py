@@ -119,4 +119,5 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         "CHECKIN_RATE_LIMIT": env.get("CHECKIN_RATE_LIMIT", "300 per minute"),
         # Public certificate verification, per client address (scanning a QR is one request).
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "60 per minute"),
+        "COST_DEADLINE_WARNING_DAYS": int(env.get("COST_DEADLINE_WARNING_DAYS", "60")),
     }

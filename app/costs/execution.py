@@ -96,7 +96,7 @@ def _activity_costs(year: int) -> list[ActivityCost]:
 
 def _deadline_warnings(sources: list[budget.SourceFigures], today: date) -> list[str]:
     """Money with a deadline still unspent: warned within the configured days, and once past."""
-    ahead = current_app.config.get("COST_DEADLINE_WARNING_DAYS", 60)
+    ahead = current_app.config["COST_DEADLINE_WARNING_DAYS"]
     warnings = []
     for figures in sources:
         deadline = figures.source.deadline
