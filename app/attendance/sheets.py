@@ -14,6 +14,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.attendance.reports import PersonRate, SessionRow
 from app.core.exports import spreadsheet_safe
 from app.core.formats import datetime_vn
+from app.core.pdf import DRAWING
 from app.planning.models import Activity, ActivitySession
 from app.registration.letters import BOLD, REGULAR, _register_fonts
 from app.registration.services import xlsx
@@ -146,7 +147,8 @@ def sign_in_pdf(session: ActivitySession, rows: list[SessionRow]) -> bytes:
         title="Danh sách điểm danh",
         author="Dự án 7",
     )
-    document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
+    with DRAWING:
+        document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     return buffer.getvalue()
 
 

@@ -19,6 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from app.core.pdf import DRAWING
+
 # The italic face of this package lacks most Vietnamese letters (ạ, ơ, ế ...): never use it.
 REGULAR, BOLD = "SourceSerif", "SourceSerif-Bold"
 WIDTH, HEIGHT = landscape(A4)
@@ -171,11 +173,12 @@ def render(pages: list[Page]) -> bytes:
     """One landscape page per certificate."""
     register_fonts()
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(WIDTH, HEIGHT), pageCompression=1)
-    pdf.setTitle("Giấy chứng nhận")
-    pdf.setAuthor("Dự án 7")
-    for page in pages:
-        _page(pdf, page)
-        pdf.showPage()
-    pdf.save()
+    with DRAWING:
+        pdf = canvas.Canvas(buffer, pagesize=(WIDTH, HEIGHT), pageCompression=1)
+        pdf.setTitle("Giấy chứng nhận")
+        pdf.setAuthor("Dự án 7")
+        for page in pages:
+            _page(pdf, page)
+            pdf.showPage()
+        pdf.save()
     return buffer.getvalue()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from app.attendance.models import Attendance
 from app.core.exports import spreadsheet_safe
 from app.core.formats import date_vn, number_vn
+from app.core.pdf import DRAWING
 from app.core.words import money_words_vn
 from app.costs.estimates import default_place, estimate_of
 from app.costs.models import Place, SpendingNorm
@@ -241,5 +242,6 @@ def pdf_bytes(listing: AllowanceList) -> bytes:
         title="Danh sách chi tiền hỗ trợ",
         author="Dự án 7",
     )
-    document.build(story)
+    with DRAWING:
+        document.build(story)
     return buffer.getvalue()

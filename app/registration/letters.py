@@ -17,6 +17,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from app.core.pdf import DRAWING
+
 REGULAR, BOLD = "Roboto", "Roboto-Bold"
 
 
@@ -122,10 +124,11 @@ def render(letters: list[Letter]) -> bytes:
     """One page per letter."""
     _register_fonts()
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle("Giấy triệu tập")
-    for letter in letters:
-        _page(pdf, letter)
-        pdf.showPage()
-    pdf.save()
+    with DRAWING:
+        pdf = canvas.Canvas(buffer, pagesize=A4)
+        pdf.setTitle("Giấy triệu tập")
+        for letter in letters:
+            _page(pdf, letter)
+            pdf.showPage()
+        pdf.save()
     return buffer.getvalue()

@@ -25,8 +25,8 @@ SIGN_IN_ENDPOINTS = {"auth.logout", "auth.login", "core.set_language", "api.toke
 
 
 def _requests(app, objects):
-    # Routes that delete what they are given go last, so the others still find their objects.
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: ("delete" in r.rule, r.rule)):
+    # Routes that delete or replace what they are given go last, so the others still find their objects.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: ("delete" in r.rule or "rebuild" in r.rule, r.rule)):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method, format_rule(rule.rule, objects)
 
