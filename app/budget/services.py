@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.audit import services as audit
 from app.budget.models import Allocation, BudgetLine, FundingSource, LineKind
 from app.core.formats import money_vn
+from app.core.forms import year_or_none
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.errors import ValidationError
@@ -80,6 +81,14 @@ def load_year(year: int = 2023) -> int:
     db.session.add_all(allocations)
     db.session.flush()
     return len(lines) + len(sources) + len(allocations)
+
+
+def chosen_year(value) -> int:
+    """The year asked for (``?year=``) if it is one, else the latest year with a budget, else this year."""
+    if (year := year_or_none(value)) is not None:
+        return year
+    known = years()
+    return known[0] if known else date.today().year
 
 
 def years() -> list[int]:

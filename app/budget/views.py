@@ -1,7 +1,5 @@
 """Budget pages: a year's lines and funding sources with their money, and finance's edits."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -9,7 +7,6 @@ from sqlalchemy import select
 from app.budget import services
 from app.budget.forms import AllocationForm, BudgetLineForm, FundingSourceForm
 from app.budget.models import Allocation, BudgetLine, FundingSource
-from app.core.forms import year_or_none
 from app.extensions import db
 from app.permissions import require
 
@@ -18,10 +15,7 @@ BLANK = [(None, "—")]
 
 
 def _year() -> int:
-    if (year := year_or_none(request.args.get("year"))) is not None:
-        return year
-    known = services.years()
-    return known[0] if known else date.today().year
+    return services.chosen_year(request.args.get("year"))
 
 
 @bp.route("/")

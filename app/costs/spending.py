@@ -273,22 +273,22 @@ def spent_by_line_and_source(year: int) -> tuple[dict[int, int], dict[int, int]]
     return {k: int(v) for k, v in by_line}, {k: int(v) for k, v in by_source}
 
 
-def expenditures_query(year: int | None = None, activity_id: int | None = None):
-    query = select(Expenditure).order_by(Expenditure.voucher_date.desc(), Expenditure.id.desc())
+def _booked(model, year: int | None, activity_id: int | None):
+    """Payments or advances, newest voucher first, of a year's budget lines and/or an activity."""
+    query = select(model).order_by(model.voucher_date.desc(), model.id.desc())
     if year:
-        query = query.join(BudgetLine, BudgetLine.id == Expenditure.budget_line_id).where(BudgetLine.year == year)
+        query = query.join(BudgetLine, BudgetLine.id == model.budget_line_id).where(BudgetLine.year == year)
     if activity_id:
-        query = query.where(Expenditure.activity_id == activity_id)
+        query = query.where(model.activity_id == activity_id)
     return query
+
+
+def expenditures_query(year: int | None = None, activity_id: int | None = None):
+    return _booked(Expenditure, year, activity_id)
 
 
 def advances_query(year: int | None = None, activity_id: int | None = None):
-    query = select(Advance).order_by(Advance.voucher_date.desc(), Advance.id.desc())
-    if year:
-        query = query.join(BudgetLine, BudgetLine.id == Advance.budget_line_id).where(BudgetLine.year == year)
-    if activity_id:
-        query = query.where(Advance.activity_id == activity_id)
-    return query
+    return _booked(Advance, year, activity_id)
 
 
 budget.SPENDING_PROVIDERS.append(spent_by_line_and_source)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.budget import services as budget
 from app.core.exports import download
 from app.core.formats import money_vn
-from app.core.forms import BaseForm, parse_vn_date, year_or_none
+from app.core.forms import BaseForm, parse_vn_date
 from app.costs import estimates, services, spending
 from app.costs.allowances import allowance_list
 from app.costs.allowances import pdf_bytes as allowance_pdf
@@ -322,7 +322,4 @@ def execution():
 
 
 def _year() -> int:
-    if (year := year_or_none(request.args.get("year"))) is not None:
-        return year
-    known = budget.years()
-    return known[0] if known else date.today().year
+    return budget.chosen_year(request.args.get("year"))
