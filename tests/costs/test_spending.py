@@ -52,8 +52,7 @@ def test_a_payment_counts_as_spent_once_and_a_voided_one_not_at_all(finance):
 
 def test_bad_payments_are_refused_field_by_field(finance):
     activity = make_activity()
-    other_year = funding_source("NSTW-2023")
-    other_year.deadline = date(2023, 12, 31)
+    assert funding_source("NSTW-2023").deadline == date(2023, 12, 31)
     with pytest.raises(ValidationError) as raised:
         spending.record_expenditure(
             paid(activity, amount=0, voucher_no="", voucher_date=date(2024, 1, 5), description=" "), finance
