@@ -86,10 +86,7 @@ def norm_supersede(norm_id):
 
 
 def _activity(activity_id: int) -> Activity:
-    activity = get_visible_or_404(activity_id)
-    if activity.budget_line is None:  # every activity has one; guards a broken row, not a user
-        abort(404)
-    return activity
+    return get_visible_or_404(activity_id)
 
 
 def _year_choices(form, year: int) -> None:
@@ -99,7 +96,7 @@ def _year_choices(form, year: int) -> None:
     form.funding_source_id.choices = BLANK + [(s.id, s.label) for s in db.session.scalars(budget.sources_query(year))]
 
 
-def _costs_page(activity: Activity, status: int = 200, rebuild_form=None, line_form=None, warnings=()):
+def _costs_page(activity: Activity, status: int = 200, rebuild_form=None, line_form=None):
     estimate = estimates.estimate_of(activity)
     rebuild_form = rebuild_form or RebuildForm(
         place=(estimate.place if estimate else estimates.default_place(activity)).value
@@ -109,7 +106,6 @@ def _costs_page(activity: Activity, status: int = 200, rebuild_form=None, line_f
         "estimate": estimate,
         "rebuild_form": rebuild_form,
         "line_form": line_form or EstimateLineForm(),
-        "warnings": warnings,
         "form": BaseForm(),
     }
     if can("costs.spending"):
