@@ -293,3 +293,45 @@ def advances_query(year: int | None = None, activity_id: int | None = None):
 
 budget.SPENDING_PROVIDERS.append(spent_by_line_and_source)
 planning.SETTLE_CHECKS.append(_no_open_advances)
+
+
+LEDGER_HEADER = [
+    "STT",
+    "Số chứng từ",
+    "Ngày chứng từ",
+    "Nội dung",
+    "Người nhận",
+    "Hoạt động",
+    "Dòng ngân sách",
+    "Nguồn kinh phí",
+    "Số tiền (đồng)",
+    "Tạm ứng",
+    "Đã hủy",
+    "Lý do hủy",
+]
+
+
+def ledger_xlsx(rows: list[Expenditure]) -> bytes:
+    """The payments as finance files them: numbers stay numbers; the total counts live rows only."""
+    from app.core.exports import spreadsheet_safe
+    from app.core.formats import date_vn
+    from app.registration.services import xlsx
+
+    out: list[list] = [LEDGER_HEADER]
+    for index, row in enumerate(rows, start=1):
+        text = [
+            row.voucher_no,
+            date_vn(row.voucher_date),
+            row.description,
+            row.payee or "",
+            row.activity.title if row.activity else "",
+            row.budget_line.code,
+            row.funding_source.code,
+        ]
+        out.append(
+            [index, *(spreadsheet_safe(v) for v in text), row.amount]
+            + [row.advance.voucher_no if row.advance else "", "Có" if row.voided_at else "", row.void_reason or ""]
+        )
+    live = sum(row.amount for row in rows if row.voided_at is None)
+    out.append(["", "Tổng cộng (không tính khoản đã hủy)", "", "", "", "", "", "", live, "", "", ""])
+    return xlsx(out, "Sổ chi")

@@ -283,6 +283,14 @@ def expenditure_list():
     return render_template("costs/expenditure_list.html", year=year, years=budget.years(), rows=rows, total=total)
 
 
+@bp.route("/costs/expenditures.xlsx")
+@require("costs.spending")
+def expenditure_export():
+    year = _year()
+    rows = db.session.scalars(spending.expenditures_query(year)).all()
+    return download(spending.ledger_xlsx(rows), f"so-chi-{year}.xlsx")
+
+
 # -- allowance lists and execution -------------------------------------------------------------------
 
 

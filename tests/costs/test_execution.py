@@ -1,7 +1,9 @@
 """Budget execution reconciles with the expenditure rows; carried-over money and deadlines apart."""
 
+import io
 from datetime import date
 
+import openpyxl
 from sqlalchemy import func, select
 
 from app.auth.models import Role
@@ -83,6 +85,10 @@ def test_leaders_read_execution_organisers_and_district_officers_do_not(client, 
     auth.login(make_user(Role.leader))
     page = client.get("/costs/execution?year=2023").get_data(as_text=True)
     assert "15.845.683" in page and "Kinh phí năm 2022 chuyển nguồn" in page
+    ledger = openpyxl.load_workbook(io.BytesIO(client.get("/costs/expenditures.xlsx?year=2023").data)).active
+    rows = list(ledger.iter_rows(values_only=True))
+    assert rows[0][:2] == ("STT", "Số chứng từ") and len(rows) == 1 + 5 + 1  # header, five vouchers, total
+    assert rows[-1][8] == rows_total() == sum(r[8] for r in rows[1:-1] if r[10] != "Có")
     for role in (Role.organiser, Role.district):
         auth.logout()
         auth.login(make_user(role))
