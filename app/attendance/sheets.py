@@ -3,18 +3,16 @@
 Headers are Vietnamese whatever the interface language: these are documents the province files.
 """
 
-import io
-
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from app.attendance.reports import PersonRate, SessionRow
 from app.core.exports import spreadsheet_safe
 from app.core.formats import datetime_vn
-from app.core.pdf import DRAWING
+from app.core.pdf import build_document
 from app.planning.models import Activity, ActivitySession
 from app.registration.letters import BOLD, REGULAR, _register_fonts
 from app.registration.services import xlsx
@@ -136,20 +134,7 @@ def sign_in_pdf(session: ActivitySession, rows: list[SessionRow]) -> bytes:
         Spacer(1, 8 * mm),
         Paragraph(f"Tổng số: {len(rows)} người. Có mặt: ........ người. Vắng: ........ người.", cell),
     ]
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title="Danh sách điểm danh",
-        author="Dự án 7",
-    )
-    with DRAWING:
-        document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
-    return buffer.getvalue()
+    return build_document(story, A4, (12, 15), "Danh sách điểm danh", on_page=_page_number)
 
 
 def _page_number(canvas, document) -> None:

@@ -7,6 +7,31 @@ Every document is therefore drawn under this lock; drawing never happens inside 
 transaction, so nothing waits on it while holding a row or the SQLite write lock.
 """
 
+import io
 import threading
 
 DRAWING = threading.Lock()
+
+
+def build_document(story: list, pagesize, margin_mm: tuple[float, float], title: str, on_page=None) -> bytes:
+    """A flowing document (tables, paragraphs) drawn under the lock; ``margin_mm`` is (sides, top
+    and bottom), ``on_page`` draws on every page (a page number)."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    sides, ends = margin_mm
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=sides * mm,
+        rightMargin=sides * mm,
+        topMargin=ends * mm,
+        bottomMargin=ends * mm,
+        title=title,
+        author="Dự án 7",
+    )
+    pages = {"onFirstPage": on_page, "onLaterPages": on_page} if on_page else {}
+    with DRAWING:
+        document.build(story, **pages)
+    return buffer.getvalue()

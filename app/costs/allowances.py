@@ -6,7 +6,6 @@ are counted apart (they are paid by their own agency). Sums are whole đồng an
 rows; the total is also given in words for the "Bằng chữ" line.
 """
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,14 +13,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.attendance.models import Attendance
 from app.core.exports import spreadsheet_safe
 from app.core.formats import date_vn, number_vn
-from app.core.pdf import DRAWING
+from app.core.pdf import build_document
 from app.core.words import money_words_vn
 from app.costs.estimates import default_place, estimate_of
 from app.costs.models import Place, SpendingNorm
@@ -231,17 +230,4 @@ def pdf_bytes(listing: AllowanceList) -> bytes:
         )
     )
     story += [Spacer(1, 6 * mm), signers]
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=10 * mm,
-        rightMargin=10 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title="Danh sách chi tiền hỗ trợ",
-        author="Dự án 7",
-    )
-    with DRAWING:
-        document.build(story)
-    return buffer.getvalue()
+    return build_document(story, landscape(A4), (10, 12), "Danh sách chi tiền hỗ trợ")
