@@ -9,6 +9,7 @@ rows; the total is also given in words for the "Bằng chữ" line.
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import force_locale
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -127,6 +128,12 @@ def _header(listing: AllowanceList) -> list[str]:
     return header + ["Số ngày", "Mức hỗ trợ (đồng/ngày)", "Thành tiền (đồng)", "Ký nhận"]
 
 
+def _vietnamese(label) -> str:
+    """A translatable label as the document needs it: Vietnamese, whatever the reader's interface."""
+    with force_locale("vi"):
+        return str(label)
+
+
 def _title(listing: AllowanceList) -> list[str]:
     activity = listing.activity
     return [
@@ -134,7 +141,8 @@ def _title(listing: AllowanceList) -> list[str]:
         activity.title,
         f"Thời gian: {date_vn(activity.start_date)} – {date_vn(activity.end_date)}"
         + (f"; địa điểm: {activity.venue.name}" if activity.venue else ""),
-        f"Mức hỗ trợ: {listing.place.label} — căn cứ {'; '.join(listing.legal_bases) or 'chưa có định mức'}",
+        f"Mức hỗ trợ: {_vietnamese(listing.place.label)} — căn cứ "
+        + ("; ".join(listing.legal_bases) or "chưa có định mức"),
     ]
 
 

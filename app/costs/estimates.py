@@ -139,18 +139,21 @@ def _lecturer_fees(built: Built, activity: Activity) -> None:
 
 
 def build(activity: Activity, place: Place) -> Built:
-    """The lines an estimate starts from: what the plan says times the norm of each day."""
+    """The lines an estimate starts from: what the plan says times the norm of each day.
+
+    Line descriptions are stored and printed, so they are Vietnamese whatever the interface
+    language; only the warnings follow it."""
     built = Built()
     days = plan_days(activity)
     first = days[0]
     not_paid, learners = headcount(activity)
     _lecturer_fees(built, activity)
     if activity.kind in TRAVELLING:
-        who = str(_l("%(n)s người", n=learners))
+        who = f"{learners} người"
         _per_day(built, "per_diem", "", days, learners, who)
         _per_day(built, "lodging", "other", days[:-1], learners, who)  # nights: one fewer than days
         if activity.kind is ActivityKind.study_tour:
-            _per_day(built, "vehicle_hire", "", days, 1, str(_l("1 xe")))
+            _per_day(built, "vehicle_hire", "", days, 1, "1 xe")
         return built
     _per_day(
         built,
@@ -158,14 +161,14 @@ def build(activity: Activity, place: Place) -> Built:
         f"not_on_payroll/{place.value}",
         days,
         not_paid,
-        str(_l("%(n)s học viên không hưởng lương", n=not_paid)),
+        f"{not_paid} học viên không hưởng lương",
     )
-    _per_day(built, "drinking_water", "", days, learners, str(_l("%(n)s đại biểu", n=learners)))
-    _per_day(built, "hall_rental", "", days, 1, str(_l("1 hội trường")))
-    _once(built, "materials", first, learners, str(_l("%(n)s bộ", n=learners)))
-    _once(built, "banner", first, 1, str(_l("1 cái")))
+    _per_day(built, "drinking_water", "", days, learners, f"{learners} đại biểu")
+    _per_day(built, "hall_rental", "", days, 1, "1 hội trường")
+    _once(built, "materials", first, learners, f"{learners} bộ")
+    _once(built, "banner", first, 1, "1 cái")
     if activity.kind is ActivityKind.training:
-        _once(built, "certificate_printing", first, learners, str(_l("%(n)s giấy", n=learners)))
+        _once(built, "certificate_printing", first, learners, f"{learners} giấy")
     return built
 
 
@@ -250,8 +253,8 @@ def save_line(
     :raises ValidationError: bad values, or ``over_allocation`` without an override reason.
     """
     planning.check_editable(activity)
-    estimate = _ensure(activity, user)
     values = _clean_line(data, line.norm if line is not None else None)
+    estimate = _ensure(activity, user)
     if line is None:
         last = max((existing.position for existing in estimate.lines), default=0)
         line = EstimateLine(position=last + 10)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from app.audit import services as audit
 from app.budget import services as budget
 from app.budget.models import BudgetLine, FundingSource
-from app.core.formats import money_vn
+from app.core.exports import spreadsheet_safe
+from app.core.formats import date_vn, money_vn
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import nfc
 from app.core.time import utcnow
@@ -21,6 +22,7 @@ from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.planning import services as planning
 from app.planning.models import Activity
+from app.registration.services import xlsx
 
 MAX_AMOUNT = 10**13  # đồng: far above any line of the programme, below every column's limit
 
@@ -313,10 +315,6 @@ LEDGER_HEADER = [
 
 def ledger_xlsx(rows: list[Expenditure]) -> bytes:
     """The payments as finance files them: numbers stay numbers; the total counts live rows only."""
-    from app.core.exports import spreadsheet_safe
-    from app.core.formats import date_vn
-    from app.registration.services import xlsx
-
     out: list[list] = [LEDGER_HEADER]
     for index, row in enumerate(rows, start=1):
         text = [

@@ -52,6 +52,7 @@ def test_a_new_rate_from_the_second_day_is_paid_for_that_day(course, finance):
 def test_the_list_prints_with_a_signature_column_and_the_total_in_words(client, auth, course, finance):
     attend(course)
     auth.login(finance)
+    client.post("/lang", data={"lang": "en"})  # an official document stays Vietnamese in the English interface
     response = client.get(f"/activities/{course.activity.id}/allowances.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = subprocess.run(
@@ -63,6 +64,7 @@ def test_the_list_prints_with_a_signature_column_and_the_total_in_words(client, 
     assert course.official.full_name not in text
     assert "600.000" in text and "Bằng chữ: Sáu trăm nghìn đồng" in text
     assert "Thông tư 40/2017/TT-BTC" in text
+    assert "Mức hỗ trợ: Thành phố thuộc tỉnh, huyện, thị xã" in text and "Provincial city" not in text
 
 
 def test_the_spreadsheet_keeps_numbers_as_numbers_and_adds_up(client, auth, course, finance):

@@ -52,6 +52,13 @@ def test_a_commune_class_uses_the_commune_rate(course, finance):
     assert meals == [(100_000, 6)]
 
 
+def test_a_bad_first_line_saves_nothing(course, finance):
+    with pytest.raises(ValidationError) as raised:
+        estimates.save_line(course.activity, None, {"description": "", "unit": "x", "quantity": -1}, finance)
+    assert set(raised.value.fields) == {"description", "quantity", "unit_amount"}
+    assert estimates.estimate_of(course.activity) is None and course.activity.estimated_cost is None
+
+
 def test_finance_edits_a_line_but_not_above_a_ceiling_norm(course, finance):
     estimate, _ = estimates.rebuild(course.activity, Place.province, finance)
     fee = next(line for line in estimate.lines if line.norm_code == "lecturer_fee")
