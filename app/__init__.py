@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import evaluations as api_evaluations  # noqa: F401
     from app.api import planning as api_planning  # noqa: F401
     from app.api import registration as api_registration  # noqa: F401
+    from app.api import reports as api_reports  # noqa: F401
     from app.api import views as api_views  # noqa: F401
     from app.api.blueprint import bp as api_bp
     from app.attendance.views import bp as attendance_bp
@@ -148,6 +149,8 @@ def register_blueprints(app: Flask) -> None:
     from app.planning.views import bp as planning_bp
     from app.reference.views import bp as reference_bp
     from app.registration.views import bp as registration_bp
+    from app.reports import framework_views  # noqa: F401  (the results framework's routes, on reports_bp)
+    from app.reports.views import bp as reports_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -162,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(costs_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

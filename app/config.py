@@ -120,4 +120,6 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         # Public certificate verification, per client address (scanning a QR is one request).
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "60 per minute"),
         "COST_DEADLINE_WARNING_DAYS": int(env.get("COST_DEADLINE_WARNING_DAYS", "60")),
+        # Exports for publication show counts below this as "<N", so no one is picked out.
+        "REPORT_MIN_CELL": int(env.get("REPORT_MIN_CELL", "5")),
     }

@@ -23,3 +23,4 @@ from app.planning.models import (  # noqa: F401, E402
 )
 from app.reference.models import Ethnicity, Organisation, ParticipantCategory, Signatory, TrainingTopic  # noqa: F401
 from app.registration.models import Enrolment, Quota  # noqa: F401, E402
+from app.reports.models import Indicator, IndicatorValue, ReportingPeriod  # noqa: F401

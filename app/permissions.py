@@ -59,6 +59,10 @@ RULES: dict[str, frozenset[Role]] = {
     "costs.spending": frozenset({Role.admin, Role.finance, Role.leader}),
     "costs.allowances": frozenset({Role.admin, Role.organiser, Role.finance, Role.leader}),
     "budget.edit": frozenset({Role.admin, Role.finance}),
+    # Reports: everyone reads the figures (district officers: their units only); the people
+    # behind a figure are read under "people.view"; organisers keep the results framework.
+    "reports.view": STAFF,
+    "reports.framework": frozenset({Role.admin, Role.organiser}),
     # Seeing a citizen ID unmasked: the people who register and verify identities.
     "people.view_id_number": frozenset({Role.admin, Role.organiser, Role.district}),
 }

@@ -177,3 +177,21 @@ def make_session(activity, day: int = 0, afternoon: bool = False, **fields):
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def present(session, *people) -> None:
+    """Record people present at a session (a row as any check-in method writes it), for tests
+    about what attendance leads to rather than how it is taken."""
+    from app.attendance.models import Attendance, Method
+
+    for person in people:
+        db.session.add(
+            Attendance(
+                session_id=session.id,
+                person_id=person.id,
+                checked_in_at=session.starts_at,
+                method=Method.manual,
+                flags=[],
+            )
+        )
+    db.session.flush()

@@ -2,6 +2,8 @@
 
 import re
 
+from sqlalchemy import select
+
 from app.auth.models import Role
 from app.extensions import db
 from tests.factories import (
@@ -96,7 +98,17 @@ def route_objects() -> dict:
         {**paid, "voucher_no": "TU01", "payee": "Ngô Thị Lan", "purpose": "Tổ chức"}, finance
     )
     expenditure = spending.record_expenditure({**paid, "voucher_no": "PC01", "description": "Nước uống"}, finance, "x")
+    from app.reports.models import Indicator, PeriodKind, ReportingPeriod
+
+    period = ReportingPeriod(
+        kind=PeriodKind.annual, year=2023, title="Năm 2023", starts_on=_date(2023, 1, 1), ends_on=_date(2023, 12, 31)
+    )
+    db.session.add(period)
+    db.session.flush()
+    manual_indicator = db.session.scalar(select(Indicator).where(Indicator.computation.is_(None)))
     return {
+        "period_id": period.id,
+        "indicator_id": manual_indicator.id,
         "estimate_line_id": estimate.lines[0].id,
         "advance_id": advance.id,
         "expenditure_id": expenditure.id,

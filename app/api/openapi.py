@@ -477,6 +477,72 @@ def _attendance_paths(errors: dict) -> dict:
     }
 
 
+TRAINED_ROW = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string", "description": "group key (an id, a code or an enum value); 'none' = not known"},
+        "label": {"type": "string"},
+        "people": {"type": "integer", "description": "distinct persons who attended at least one session"},
+        "women": {"type": "integer"},
+        "women_share": {"type": "number", "nullable": True, "description": "women / people, 0..1"},
+        "person_times": {"type": "integer", "description": "(person, activity) pairs attended"},
+        "ethnic_minority": {"type": "integer"},
+    },
+}
+
+
+def _report_paths(errors: dict) -> dict:
+    def query(name, schema, description=None):
+        return {"name": name, "in": "query", "schema": schema, **({"description": description} if description else {})}
+
+    return {
+        "/reports/trained": {
+            "get": {
+                "summary": "People trained and person-times by one breakdown (caller's scope)",
+                "parameters": [
+                    YEAR,
+                    query("by", {"type": "string", "enum": list(trained_breakdowns())}),
+                    query("period", {"type": "string", "enum": ["year", "h1", "h2", "custom"]}),
+                    query("date_from", {"type": "string", "format": "date"}, "with period=custom"),
+                    query("date_to", {"type": "string", "format": "date"}, "with period=custom"),
+                    query("unit_id", {"type": "integer"}),
+                    query("kind", {"type": "string"}),
+                    query("topic_id", {"type": "integer"}),
+                    query("budget_line_code", {"type": "string"}),
+                    query("funding_source_id", {"type": "integer"}),
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "by": {"type": "string"},
+                                "year": {"type": "integer", "nullable": True},
+                                "period": {"type": "string"},
+                                "rows": {"type": "array", "items": TRAINED_ROW},
+                                "overlap": {
+                                    **TRAINED_ROW,
+                                    "nullable": True,
+                                    "description": "people counted in several groups, as negative figures: "
+                                    "rows + overlap = total",
+                                },
+                                "total": TRAINED_ROW,
+                            },
+                        }
+                    ),
+                    **errors,
+                },
+            }
+        }
+    }
+
+
+def trained_breakdowns():
+    from app.reports.trained import BREAKDOWNS
+
+    return BREAKDOWNS
+
+
 def _planning_paths(errors: dict) -> dict:
     def body(name):
         return {"content": {"application/json": {"schema": _ref(name)}}}
@@ -776,6 +842,7 @@ def build_document() -> dict:
             **_planning_paths(ERRORS),
             **_registration_paths(ERRORS),
             **_attendance_paths(ERRORS),
+            **_report_paths(ERRORS),
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -1,6 +1,7 @@
 """The one helper every domain uses to write the audit trail."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 
 from flask import has_request_context, request
@@ -13,6 +14,8 @@ from app.extensions import db
 
 
 def _plain(value):
+    if isinstance(value, Decimal):  # JSON has no decimal type; text keeps 40.50 exact ("40.5")
+        return format(value.normalize(), "f")
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (date, datetime)):

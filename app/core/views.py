@@ -1,9 +1,10 @@
 """Home page, language switch and health check."""
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from app.auth.models import Role
 from app.core.redirects import safe_next
 from app.extensions import db
 from app.people.models import Gender
@@ -16,7 +17,10 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @require("home.view")
 def home():
-    """Home: what the user can do and a few figures within their scope."""
+    """Home: what the user can do and a few figures within their scope; leaders land on the
+    report dashboard, which is what they come for."""
+    if current_user.role is Role.leader:
+        return redirect(url_for("reports.dashboard"))
     counts = counts_by_gender(search(current_user, PeopleFilter()))
     total = sum(counts.values())
     return render_template("core/home.html", people_count=total, women_count=counts.get(Gender.female, 0))

@@ -8,6 +8,7 @@ import os
 import random
 import secrets
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -209,7 +210,27 @@ def load_demo(instance_path: str) -> list[tuple[str, str, str]] | None:
         _create_people(random.Random(2023))
     db.session.flush()
     load_demo_planning()
+    _framework_periods()
     return logins
+
+
+def _framework_periods() -> None:
+    """The 2023 reporting periods of the results framework, with an illustrative register of cadres
+    (the share's denominator) and one figure entered by hand; skipped when the year already exists."""
+    from app.reports import framework
+    from app.reports.models import Indicator, PeriodKind, ReportingPeriod
+
+    if db.session.scalar(select(ReportingPeriod.id).where(ReportingPeriod.year == 2023)):
+        return
+    year = framework.save_period(None, {"kind": PeriodKind.annual, "year": 2023}, None)
+    framework.save_period(None, {"kind": PeriodKind.six_month, "year": 2023}, None)
+    by_code = {i.code: i for i in db.session.scalars(select(Indicator))}
+    if "TDA1.01" in by_code:
+        framework.save_value(by_code["TDA1.01"], year, {"denominator": 400, "note": "Số liệu minh họa"}, None)
+    if "TDA2.02" in by_code:
+        framework.save_value(
+            by_code["TDA2.02"], year, {"actual": Decimal(24), "target": Decimal(30), "source": "Số liệu minh họa"}, None
+        )
 
 
 def _ensure_demo_users(instance_path: Path) -> list[tuple[str, str, str]]:

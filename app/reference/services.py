@@ -72,6 +72,9 @@ def load_reference_data() -> dict[str, int]:
     from app.costs.services import load_norms  # the costs domain owns its norms; seeded with the rest
 
     added["spending_norms"] = load_norms()
+    from app.reports.framework import load_indicators  # the results framework's indicators, seeded likewise
+
+    added["indicators"] = load_indicators()
     return added
 
 

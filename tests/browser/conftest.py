@@ -111,4 +111,4 @@ def sign_in(page, base_url, username=ORGANISER[0], password=ORGANISER[1]):
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(lambda url: url.startswith(base_url) and "/login" not in url)  # leaders land on /reports

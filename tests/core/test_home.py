@@ -20,5 +20,5 @@ def test_district_officer_counts_only_their_unit(client, auth):
     assert "trong đó 1 nữ" in page
 
     auth.logout()
-    auth.login(make_user(Role.leader))
+    auth.login(make_user(Role.organiser))
     assert people_figure(client.get("/").get_data(as_text=True)) == 2

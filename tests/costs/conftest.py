@@ -6,11 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.attendance.models import Attendance, Method
 from app.auth.models import Role
 from app.costs import services as norms
 from app.extensions import db
-from app.planning.models import ActivitySession, ActivityStatus, Trainer, TrainerTier
+from app.planning.models import ActivityStatus, Trainer, TrainerTier
 from app.registration import services as registration
 from tests.factories import category, make_activity, make_person, make_session, make_user
 
@@ -24,21 +23,6 @@ def finance(app_ctx):
 
 def tier(code: str) -> TrainerTier:
     return db.session.scalar(select(TrainerTier).where(TrainerTier.code == code))
-
-
-def present(session: ActivitySession, *people) -> None:
-    """Record people present at a session, as any check-in method would."""
-    for person in people:
-        db.session.add(
-            Attendance(
-                session_id=session.id,
-                person_id=person.id,
-                checked_in_at=session.starts_at,
-                method=Method.manual,
-                flags=[],
-            )
-        )
-    db.session.flush()
 
 
 def supersede_meal(finance, amount: int, start: date):

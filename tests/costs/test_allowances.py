@@ -9,8 +9,8 @@ import openpyxl
 
 from app.auth.models import Role
 from app.costs.allowances import allowance_list
-from tests.costs.conftest import present, supersede_meal
-from tests.factories import make_user
+from tests.costs.conftest import supersede_meal
+from tests.factories import make_user, present
 from tests.registration.test_letters import tool
 
 

@@ -12,9 +12,8 @@ from app.costs import spending
 from app.costs.execution import execution
 from app.costs.models import Expenditure
 from app.extensions import db
-from tests.costs.conftest import present
 from tests.costs.test_spending import paid
-from tests.factories import budget_line, funding_source, make_activity, make_user
+from tests.factories import budget_line, funding_source, make_activity, make_user, present
 
 
 def book(finance):
