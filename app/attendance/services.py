@@ -29,6 +29,7 @@ from app.core.time import utcnow
 from app.core.transactions import start_writing
 from app.errors import DomainError, ValidationError
 from app.extensions import db
+from app.people import services as people_services
 from app.people.identity import typed_identity
 from app.people.models import Gender, Person
 from app.planning.models import Activity, ActivitySession, ActivityStatus
@@ -546,3 +547,26 @@ def admit_walk_in(request, enrolment: Enrolment, user) -> Result | None:
         user=user,
         reason=str(_l("Người đến trực tiếp, được duyệt")),
     )
+
+
+# -- a merged duplicate's attendance is the kept record's ------------------------------------------
+
+
+def _move_attendance(keep: Person, removed: Person) -> None:
+    """Merging records of one person moves their attendance too, so reports count them once.
+    Present at the same session under both records: the kept record's row stays."""
+    for row in db.session.scalars(select(Attendance).where(Attendance.person_id == removed.id)).all():
+        before = {"person_id": removed.id, "session_id": row.session_id}
+        if db.session.scalar(_BY_PERSON, {"session_id": row.session_id, "person_id": keep.id}) is not None:
+            audit.record("attendance.remove", row, before=before, after={"person_id": None, "reason": "merge"})
+            db.session.delete(row)
+            continue
+        # The enrolment follows the person (registration's merge hook runs first and moves it).
+        enrolment = enrolment_of(row.session.activity_id, keep.id)
+        row.person_id = keep.id
+        row.enrolment_id = enrolment.id if enrolment is not None else row.enrolment_id
+        audit.record("attendance.merge", row, before=before, after={"person_id": keep.id, "session_id": row.session_id})
+    db.session.flush()
+
+
+people_services.MERGE_HOOKS.append(_move_attendance)

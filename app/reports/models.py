@@ -1,4 +1,7 @@
-"""The results framework (khung kết quả, TT 10/2022 Biểu số 01 Phụ lục III): indicators, reporting
+"""What reports read besides the live tables: the trained pairs (kept by the database) and the
+results framework.
+
+The results framework (khung kết quả, TT 10/2022 Biểu số 01 Phụ lục III): indicators, reporting
 periods, and each indicator's target and entered figures for a period.
 
 Everything here is data the department edits: indicator names, baselines, targets and the periods
@@ -16,6 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.i18n import lazy_gettext as _l
 from app.core.time import utcnow
 from app.extensions import db
+from app.geo.models import UnitLevel
+from app.people.models import Gender
 from app.reference.models import LocalisedName
 
 # One type for every figure of the framework: shares as 40.00 (per cent), counts and đồng as whole
@@ -161,3 +166,29 @@ class IndicatorValue(db.Model):
     updated_by = relationship("User")
 
     __table_args__ = (db.UniqueConstraint("indicator_id", "period_id", name="uq_indicator_values_indicator_period"),)
+
+
+class TrainedPair(db.Model):
+    """One row per person who attended at least one session of an activity, with what reports
+    group them by: the unit and category of their enrolment (their own when they had none) and
+    their gender, level and ethnicity.
+
+    Database triggers keep it (migration ``trained_pairs``): every write to attendances,
+    enrolments or people, through the app or not, updates it in the same transaction, so it can
+    never disagree with the attendance rows. Reports read it instead of grouping a period's
+    attendance rows again for every table (docs/performance.md, "Reports").
+    """
+
+    __tablename__ = "trained_pairs"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("participant_categories.id"))
+    gender: Mapped[Gender] = mapped_column(Enum(Gender, native_enum=False, length=10))
+    level: Mapped[UnitLevel] = mapped_column(Enum(UnitLevel, native_enum=False, length=20))
+    ethnicity_id: Mapped[int | None] = mapped_column(ForeignKey("ethnicities.id"))
+
+    # SQLite: the rows live in the primary key's b-tree, so a period's activities are read as
+    # ranges of one index with every column at hand.
+    __table_args__ = ({"sqlite_with_rowid": False},)

@@ -14,8 +14,10 @@ category) count a person in every group they were trained in, which is what a le
 ("how many people learnt about health?"); the ``overlap`` row (people counted in more than
 one group, as a negative figure) makes such a table add up to its distinct total again.
 
-Every query runs in the database, one GROUP BY per breakdown, so 1,000,000 attendance rows
-never travel to Python (figures in docs/performance.md).
+Every query runs in the database, one GROUP BY per breakdown over the trained pairs the database
+keeps (``TrainedPair``: one row per person and activity, not per session attended), so
+1,000,000 attendance rows are neither grouped again for each table nor sent to Python (figures in
+docs/performance.md).
 """
 
 from dataclasses import dataclass
@@ -23,7 +25,6 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
-from app.attendance.models import Attendance
 from app.budget.models import BudgetLine, LineKind
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
@@ -31,10 +32,10 @@ from app.geo.models import AdminUnit, UnitLevel
 from app.geo.services import descendant_unit_ids
 from app.people.models import Gender, Person
 from app.permissions import scope_unit_ids
-from app.planning.models import Activity, ActivityKind, ActivitySession, ActivityStatus, activity_topics
+from app.planning.models import Activity, ActivityKind, ActivityStatus, activity_topics
 from app.reference.models import Ethnicity, ParticipantCategory, TrainingTopic
-from app.registration.models import Enrolment
 from app.reports.filters import ReportFilter
+from app.reports.models import TrainedPair
 
 BREAKDOWNS = {
     "district": _l("Huyện / đơn vị trực thuộc tỉnh"),
@@ -50,8 +51,6 @@ BREAKDOWNS = {
 }
 # Breakdowns by what a person has once: each person falls in exactly one group.
 ONE_GROUP_PER_PERSON = frozenset({"level", "gender", "ethnicity"})
-BY_ENROLMENT = frozenset({"district", "unit", "category"})  # keys read off the enrolment (or person)
-ACTIVITY_KEYS = frozenset({"kind", "budget_line", "subproject"})  # keys read off the activity row
 UNKNOWN = "none"
 
 
@@ -138,45 +137,31 @@ def lines_under(code: str):
     return select(tree.c.id)
 
 
-def pairs(report_filter: ReportFilter, user=None, *, cte: bool = False, where: bool = True):
-    """Subquery of (activity_id, person_id, unit_id, category_id): who attended which activity,
-    with the unit and category of that enrolment (the person's own when no enrolment is linked).
+def pairs(report_filter: ReportFilter, user=None, *, cte: bool = False):
+    """Subquery of the trained pairs the report covers: (activity_id, person_id, unit_id,
+    category_id, gender, level, ethnicity_id, kind, budget_line_id), one row per person who attended an activity, with
+    the unit and category of that enrolment (the person's own when there is none).
 
-    The attendance rows are first reduced to one row per (activity, person) keeping the enrolment
-    (from the attendance index alone), and the enrolment and person are read once per pair, and
-    only when asked (``where``) or needed for the user's scope: a total needs neither."""
+    The database keeps these rows from the attendance rows (``TrainedPair``), so a report reads
+    one row per pair instead of grouping every attendance row of the period again."""
     allowed = scope_for(report_filter, user)
-    where = where or allowed is not None
-    attended = (
-        select(
-            ActivitySession.activity_id.label("activity_id"),
-            Attendance.person_id.label("person_id"),
-            *((func.max(Attendance.enrolment_id).label("enrolment_id"),) if where else ()),
-        )
-        .select_from(Attendance)
-        .join(ActivitySession, ActivitySession.id == Attendance.session_id)
-        .join(Activity, Activity.id == ActivitySession.activity_id)
-        .where(*activity_conditions(report_filter))
-        .group_by(ActivitySession.activity_id, Attendance.person_id)
-    )
-    if not where:  # who and where only: the unique (session, person) index alone answers
-        return attended.cte("pairs").prefix_with("MATERIALIZED") if cte else attended.subquery("pairs")
-    attended = attended.subquery("attended")
-    own = aliased(Person, name="own")
-    unit = func.coalesce(Enrolment.unit_id, own.unit_id)
     query = (
         select(
-            attended.c.activity_id,
-            attended.c.person_id,
-            unit.label("unit_id"),
-            func.coalesce(Enrolment.category_id, own.category_id).label("category_id"),
+            TrainedPair.activity_id,
+            TrainedPair.person_id,
+            TrainedPair.unit_id,
+            TrainedPair.category_id,
+            TrainedPair.gender,
+            TrainedPair.level,
+            TrainedPair.ethnicity_id,
+            Activity.kind,
+            Activity.budget_line_id,
         )
-        .select_from(attended)
-        .outerjoin(Enrolment, Enrolment.id == attended.c.enrolment_id)
-        .outerjoin(own, own.id == attended.c.person_id)
+        .join(Activity, Activity.id == TrainedPair.activity_id)
+        .where(*activity_conditions(report_filter))
     )
     if allowed is not None:
-        query = query.where(unit.in_(sorted(allowed)))
+        query = query.where(TrainedPair.unit_id.in_(sorted(allowed)))
     if cte:
         return query.cte("pairs").prefix_with("MATERIALIZED")
     return query.subquery("pairs")
@@ -225,11 +210,11 @@ def _subproject_key(line_id_column):
 def _key(by: str, p):
     """(joins, key expression) for a breakdown over the pairs subquery ``p``."""
     if by == "gender":
-        return [], Person.gender
+        return [], p.c.gender
     if by == "level":
-        return [], Person.level
+        return [], p.c.level
     if by == "ethnicity":
-        return [], Person.ethnicity_id
+        return [], p.c.ethnicity_id
     if by == "category":
         return [], p.c.category_id
     if by == "unit":
@@ -237,55 +222,42 @@ def _key(by: str, p):
     if by == "district":
         return _district_key(p.c.unit_id)
     if by == "kind":
-        return [], Activity.kind
+        return [], p.c.kind
     if by == "topic":
         return [(activity_topics, activity_topics.c.activity_id == p.c.activity_id)], activity_topics.c.topic_id
     if by == "budget_line":
         line = aliased(BudgetLine, name="own_line")
-        return [(line, line.id == Activity.budget_line_id)], line.code
+        return [(line, line.id == p.c.budget_line_id)], line.code
     if by == "subproject":
-        return _subproject_key(Activity.budget_line_id)
+        return _subproject_key(p.c.budget_line_id)
     raise ValueError(by)
-
-
-PERSON_KEYS = {"gender": Person.gender, "level": Person.level, "ethnicity": Person.ethnicity_id}
 
 
 def _grouped(by: str | None, p):
     """One row per group: first one row per (group, person) with the person's pairs in the group,
     then people = rows, women and minorities = sums, person-times = the sum of the pairs (no
     COUNT(DISTINCT ...): three distinct counts sort the pairs three times)."""
-    if by is None or by in PERSON_KEYS:
-        per = select(p.c.person_id, func.count(literal(1)).label("times")).group_by(p.c.person_id)
-        per = per.subquery("per_person")
-        key = PERSON_KEYS.get(by)
-    else:
-        joins, expression = _key(by, p)
-        # Joined to its topics, a pair appears once per topic, so within one topic's group each
-        # row is still one pair: count(*) stays the person-times of that topic.
-        inner = select(expression.label("key"), p.c.person_id, func.count(literal(1)).label("times")).select_from(p)
-        if by in ACTIVITY_KEYS:
-            inner = inner.join(Activity, Activity.id == p.c.activity_id)
-        for target, on in joins:
-            inner = inner.outerjoin(target, on)
-        per = inner.group_by(expression, p.c.person_id).subquery("per_group")
-        key = per.c.key
-    female = case((Person.gender == Gender.female, 1), else_=0)
+    joins, expression = _key(by, p) if by is not None else ([], None)
+    keys = (expression.label("key"),) if expression is not None else ()
+    # Joined to its topics, a pair appears once per topic, so within one topic's group each row is
+    # still one pair: count(*) stays the person-times of that topic. A person's gender and
+    # ethnicity are the same on all their pairs; grouping by them only carries them along.
+    person = (p.c.person_id, p.c.gender, p.c.ethnicity_id)
+    inner = select(*keys, *person, func.count(literal(1)).label("times")).select_from(p)
+    for target, on in joins:
+        inner = inner.outerjoin(target, on)
+    per = inner.group_by(*((expression,) if expression is not None else ()), *person).subquery("per_group")
+    female = case((per.c.gender == Gender.female, 1), else_=0)
     minority = case((Ethnicity.is_minority.is_(True), 1), else_=0)
-    columns = ((key.label("key"),) if key is not None else ()) + (
+    columns = ((per.c.key,) if keys else ()) + (
         func.count(literal(1)).label("people"),
         cast(func.coalesce(func.sum(female), 0), Integer).label("women"),  # SUM is numeric on PostgreSQL
         cast(func.coalesce(func.sum(per.c.times), 0), Integer).label("person_times"),
         cast(func.coalesce(func.sum(minority), 0), Integer).label("ethnic_minority"),
     )
-    query = (
-        select(*columns)
-        .select_from(per)
-        .join(Person, Person.id == per.c.person_id)
-        .outerjoin(Ethnicity, Ethnicity.id == Person.ethnicity_id)
-    )
-    if key is not None:
-        query = query.group_by(key)
+    query = select(*columns).select_from(per).outerjoin(Ethnicity, Ethnicity.id == per.c.ethnicity_id)
+    if keys:
+        query = query.group_by(per.c.key)
     return query
 
 
@@ -294,7 +266,7 @@ def _total_row(result) -> Row:
 
 
 def total(report_filter: ReportFilter, user=None) -> Row:
-    return _total_row(db.session.execute(_grouped(None, pairs(report_filter, user, where=False))).one())
+    return _total_row(db.session.execute(_grouped(None, pairs(report_filter, user))).one())
 
 
 MEASURES = ("people", "women", "person_times", "ethnic_minority")
@@ -310,8 +282,8 @@ def breakdown(by: str, report_filter: ReportFilter, user=None, whole: Row | None
     if by not in BREAKDOWNS:
         raise ValueError(by)
     if whole is None and by not in ONE_GROUP_PER_PERSON:
-        # The groups and the total in one statement, from one pass over the attendance rows.
-        p = pairs(report_filter, user, cte=True, where=by in BY_ENROLMENT)
+        # The groups and the total in one statement, from one pass over the pairs.
+        p = pairs(report_filter, user, cte=True)
         grouped = _grouped(by, p).add_columns(literal(0).label("is_total"))
         whole_query = _grouped(None, p)
         whole_query = whole_query.with_only_columns(null().label("key"), *whole_query.selected_columns)
@@ -320,7 +292,7 @@ def breakdown(by: str, report_filter: ReportFilter, user=None, whole: Row | None
         whole = _total_row(next(row for row in found if row.is_total))
         found = [row for row in found if not row.is_total]
     else:
-        found = db.session.execute(_grouped(by, pairs(report_filter, user, where=by in BY_ENROLMENT))).all()
+        found = db.session.execute(_grouped(by, pairs(report_filter, user))).all()
     labels = key_labels(by, [row.key for row in found])
     unknown = str(_l("Chưa xác định"))
     rows = [
@@ -418,16 +390,12 @@ def _behind(report_filter: ReportFilter, user, by: str | None, key: str | None):
     if by not in BREAKDOWNS:
         raise ValueError(by)
     joins, condition = match(by, key or UNKNOWN, p)
-    if by in ACTIVITY_KEYS:
-        joins = [(Activity, Activity.id == p.c.activity_id), *joins]
-    if by in ("gender", "level", "ethnicity"):
-        joins = [(Person, Person.id == p.c.person_id), *joins]
     return p, joins, condition
 
 
 def _narrowed(query, joins, condition):
     for target, on in joins:
-        query = query.join(target, on) if target in (Activity, Person) else query.outerjoin(target, on)
+        query = query.outerjoin(target, on)
     return query.where(condition) if condition is not None else query
 
 
@@ -452,15 +420,12 @@ def activities_behind(
     """select() of (Activity, people, women) trained in the group, in date order; with ``among``
     (a select of activity ids), those activities, whether or not anyone was trained in them."""
     p, joins, condition = _behind(report_filter, user, by, key)
-    female = aliased(Person, name="trainee")
     per_activity = _narrowed(
         select(
             p.c.activity_id,
             func.count(func.distinct(p.c.person_id)).label("people"),
-            func.count(func.distinct(case((female.gender == Gender.female, p.c.person_id)))).label("women"),
-        )
-        .select_from(p)
-        .join(female, female.id == p.c.person_id),
+            func.count(func.distinct(case((p.c.gender == Gender.female, p.c.person_id)))).label("women"),
+        ).select_from(p),
         joins,
         condition,
     ).group_by(p.c.activity_id)
