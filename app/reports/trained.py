@@ -352,7 +352,8 @@ def key_labels(by: str, keys: list) -> dict[str, str]:
     if by == "topic":
         return {str(t.id): t.label for t in db.session.scalars(select(TrainingTopic).where(TrainingTopic.id.in_(keys)))}
     if by in ("unit", "district"):
-        return {str(u.id): u.full_name for u in db.session.scalars(select(AdminUnit).where(AdminUnit.id.in_(keys)))}
+        found = select(AdminUnit).where(AdminUnit.id.in_(keys)).options(joinedload(AdminUnit.parent))
+        return {str(u.id): u.full_name for u in db.session.scalars(found)}  # full_name reads the parent
     if by in ("budget_line", "subproject"):
         # The newest year's name for a code (names are reworded, codes stay).
         names = {}
