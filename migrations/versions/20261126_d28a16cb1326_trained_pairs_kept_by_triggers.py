@@ -102,11 +102,25 @@ def _plpgsql(table: str, body: str) -> str:
     )
 
 
+# PostgreSQL runs writers side by side: a removal that cannot yet see another session's
+# uncommitted check-in of the same person would take their pair away. So a check-in locks an
+# existing pair (DO UPDATE instead of DO NOTHING) and a removal locks it before looking: the
+# removal then waits for the check-in, and its next statement sees it. SQLite has one writer.
+_LOCK = """
+PERFORM 1 FROM trained_pairs
+  WHERE person_id = {row}.person_id
+    AND activity_id = (SELECT s.activity_id FROM activity_sessions s WHERE s.id = {row}.session_id)
+    FOR UPDATE;
+"""
+_REMEMBER_LOCKING = _REMEMBER.replace(
+    "DO NOTHING;", "DO UPDATE SET unit_id = EXCLUDED.unit_id, category_id = EXCLUDED.category_id;"
+)
+
 POSTGRESQL_TRIGGERS = [
     _plpgsql(
         "attendances",
-        "IF TG_OP <> 'INSERT' THEN" + _FORGET.format(row="OLD") + "END IF;\n"
-        "IF TG_OP <> 'DELETE' THEN" + _REMEMBER.format(row="NEW") + "END IF;",
+        "IF TG_OP <> 'INSERT' THEN" + _LOCK.format(row="OLD") + _FORGET.format(row="OLD") + "END IF;\n"
+        "IF TG_OP <> 'DELETE' THEN" + _REMEMBER_LOCKING.format(row="NEW") + "END IF;",
     ),
     "CREATE TRIGGER trained_pairs_attendances AFTER INSERT OR DELETE OR UPDATE OF person_id, session_id"
     " ON attendances FOR EACH ROW EXECUTE FUNCTION trained_pairs_attendances()",

@@ -1,20 +1,34 @@
 """The trained pairs the database keeps: always the (activity, person) pairs the attendance rows
 say, placed where the enrolment says, whatever writes the attendance, enrolment or person."""
 
+import threading
+from datetime import datetime
+
+import pytest
 from sqlalchemy import delete, select, update
 
 from app.attendance import services as attendance
 from app.attendance.models import Attendance
 from app.auth.models import Role
 from app.extensions import db
-from app.people.models import Gender
+from app.people.models import Gender, Person
 from app.people.services import merge
-from app.planning.models import ActivitySession, ActivityStatus
+from app.planning.models import Activity, ActivitySession, ActivityStatus
 from app.registration.models import Enrolment
 from app.reports import trained
 from app.reports.filters import ReportFilter
 from app.reports.models import TrainedPair
-from tests.factories import LOC_BINH, commune_of, make_activity, make_person, make_session, make_user, unit
+from tests.factories import (
+    LOC_BINH,
+    commune_of,
+    make_activity,
+    make_person,
+    make_session,
+    make_user,
+    present,
+    unit,
+)
+from tests.registration.test_concurrency import _setup, fresh_app  # noqa: F401  (fixture)
 from tests.reports.conftest import held
 
 YEAR = ReportFilter(year=2023)
@@ -110,3 +124,45 @@ def test_plain_sql_writes_are_followed_too():
     assert {pair[:2] for pair in kept()} == attended() == {(activity.id, hoa.id), (activity.id, dung.id)}
     db.session.execute(delete(Attendance).where(Attendance.person_id == hoa.id))
     assert {pair[:2] for pair in kept()} == attended() == {(activity.id, dung.id)}
+
+
+@pytest.mark.no_transaction
+def test_a_removal_racing_a_check_in_of_the_same_person_keeps_their_pair(fresh_app):  # noqa: F811
+    """Hoa's check-in to the afternoon is not committed yet when an organiser removes her morning
+    check-in: once both commit, she still attended the activity, and her pair must be there."""
+    activity_id, person_ids, _ = _setup(fresh_app)
+    with fresh_app.test_request_context():
+        morning = make_session(db.session.get(Activity, activity_id))
+        afternoon = make_session(db.session.get(Activity, activity_id), afternoon=True)
+        present(morning, db.session.get(Person, person_ids[0]))
+        db.session.commit()
+        person_id, morning_id, afternoon_id = person_ids[0], morning.id, afternoon.id
+        engine = db.engine
+    attendances = Attendance.__table__
+    with engine.connect() as check_in:
+        check_in.begin()
+        check_in.execute(
+            attendances.insert().values(
+                session_id=afternoon_id,
+                person_id=person_id,
+                checked_in_at=datetime(2023, 5, 10, 13, 30),
+                method="manual",
+                flags=[],
+            )
+        )
+        removal_done = threading.Event()
+
+        def remove_morning():
+            with engine.begin() as removal:
+                removal.execute(delete(attendances).where(attendances.c.session_id == morning_id))
+            removal_done.set()
+
+        remover = threading.Thread(target=remove_morning)
+        remover.start()
+        removal_done.wait(1)  # it waits for the check-in (PostgreSQL: the pair's lock; SQLite: the writer's)
+        check_in.commit()
+        remover.join(10)
+    assert removal_done.is_set()
+    with engine.connect() as connection:
+        pairs = connection.execute(select(TrainedPair.activity_id, TrainedPair.person_id)).all()
+    assert pairs == [(activity_id, person_id)]
