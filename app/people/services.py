@@ -256,6 +256,8 @@ def save_person(data: dict, user, person: Person | None = None, *, confirmed: bo
     """
     if person is not None and person.merged_into_id is not None:
         raise ConflictError("merged_record", _l("Hồ sơ này đã được gộp vào hồ sơ khác; hãy sửa hồ sơ còn lại."))
+    if person is not None and person.anonymised_at is not None:
+        raise ConflictError("anonymised", _l("Hồ sơ đã được ẩn danh và không thể sửa."))
     # Once the user has confirmed, look-alikes would be ignored: do not spend a query on them.
     cleaned, result = review(data, user, person, look_alikes_too=not confirmed)
     if result.needs_confirmation and not confirmed:
