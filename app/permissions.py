@@ -66,9 +66,9 @@ RULES: dict[str, frozenset[Role]] = {
     # Citizen IDs are masked everywhere; those who register and verify identities may reveal one
     # person's full ID (in scope, audited) and find a person by a full ID.
     "people.reveal_id": frozenset({Role.admin, Role.organiser, Role.district}),
-    # A participant's data-subject requests: see and download everything held (in scope);
-    # anonymising is irreversible, so only an administrator decides it.
-    "people.subject_data": frozenset({Role.admin, Role.organiser}),
+    # A participant's data-subject requests: see and download everything held (district officers
+    # for their own people, who usually ask them); anonymising is irreversible: administrators only.
+    "people.subject_data": frozenset({Role.admin, Role.organiser, Role.district}),
     "people.anonymise": frozenset({Role.admin}),
 }
 

@@ -15,7 +15,7 @@ bp = Blueprint("audit", __name__)
 
 
 def _usernames() -> dict[int, str]:
-    return dict(db.session.execute(select(User.id, User.username)).tuples())
+    return {user_id: username for user_id, username in db.session.execute(select(User.id, User.username))}
 
 
 @bp.route("/admin/audit")

@@ -235,7 +235,7 @@ def results_export(questionnaire_id):
         sheets.results_xlsx(figures.results(questionnaire, current_user), prepost),
         f"ket-qua-danh-gia-{questionnaire.id}.xlsx",
         export="evaluations.results_xlsx",
-        rows=len(prepost.rows),
+        rows=len(prepost.rows) if prepost else 0,
         obj=questionnaire,
     )
 
