@@ -113,13 +113,10 @@ def record_expenditure(data: dict, user, override_reason: str | None = None) -> 
     )
     db.session.add(expenditure)
     db.session.flush()
-    if found:
-        audit.record(
-            "expenditure.override",
-            expenditure,
-            after={"amount": amount, "reason": nfc(override_reason), "overruns": [o.describe() for o in found]},
-        )
-    audit.record("expenditure.create", expenditure, after=_summary(expenditure))
+    after = _summary(expenditure)
+    if found:  # one payment, one entry: an accepted overrun is part of it, with its reason
+        after |= {"override_reason": nfc(override_reason), "overruns": [o.describe() for o in found]}
+    audit.record("expenditure.create", expenditure, after=after)
     return expenditure
 
 
