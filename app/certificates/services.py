@@ -408,7 +408,11 @@ def revoke(certificate: Certificate, user, reason: str | None) -> None:
     certificate.status, certificate.revoked_at, certificate.revoke_reason = Status.revoked, utcnow(), reason
     db.session.flush()
     audit.record(
-        "certificate.revoke", certificate, before={"status": "valid"}, after={"status": "revoked", "reason": reason}
+        "certificate.revoke",
+        certificate,
+        before={"status": "valid"},
+        after={"status": "revoked", "reason": reason},
+        actor=user,
     )
 
 
