@@ -1,5 +1,6 @@
 """Searching the audit trail: the admin page and its .xlsx export share one filter."""
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -87,12 +88,15 @@ def search(found: AuditFilter):
     if found.object_id:
         query = query.where(AuditEntry.object_id == found.object_id)
     if found.q:
-        needle = found.q.lower()
+        # JSON columns hold non-ASCII letters as \\uXXXX escapes: look for both spellings.
+        needles = {found.q, json.dumps(found.q)[1:-1]}
+        columns = (AuditEntry.before, AuditEntry.after, AuditEntry.ip, AuditEntry.action)
         query = query.where(
             or_(
                 *(
                     cast(column, String).ilike(f"%{_escaped(needle)}%", escape="\\")
-                    for column in (AuditEntry.before, AuditEntry.after, AuditEntry.ip, AuditEntry.action)
+                    for column in columns
+                    for needle in needles
                 )
             )
         )
@@ -108,8 +112,6 @@ HEADER = ["Thời gian", "Người thực hiện", "Thao tác", "Loại bản gh
 
 def export_rows(entries, usernames: dict[int, str]) -> list[list]:
     """The entries as spreadsheet rows (Vietnamese header), values as compact JSON text."""
-    import json
-
     from app.core.exports import spreadsheet_safe
 
     def as_text(value):
