@@ -465,7 +465,7 @@ def log_refusal(
     db.session.flush()
     # The audit trail has every refusal too, so one search shows them beside the check-ins.
     audit.record(
-        "attendance.refuse",
+        audit.REFUSAL_ACTION,
         refusal,
         after={"code": error.code, "method": method, "session_id": refusal.session_id, "person_id": refusal.person_id},
         actor=user,

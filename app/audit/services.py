@@ -115,6 +115,9 @@ _INSERT_ENTRY = insert(AuditEntry)
 
 EXPORT_ACTION = "personal_data.export"
 REVEAL_ACTION = "person.reveal_id_number"
+REFUSAL_ACTION = "attendance.refuse"
+# Entries that record a read or a refused attempt, not a change: a GET may write them.
+RECORD_ONLY_ACTIONS = frozenset({EXPORT_ACTION, REFUSAL_ACTION})
 _LONG_NUMBER = re.compile(r"\d{9,}")
 
 
