@@ -164,3 +164,14 @@ def test_an_anonymised_record_cannot_be_edited_back(client, auth, hoa):
         people.save_person({"full_name": OLD_NAME}, admin, hoa, confirmed=True)
     assert refused.value.code == "anonymised"
     assert db.session.get(Person, hoa.id).full_name.startswith("Người đã ẩn danh")
+
+
+def test_a_record_merged_into_the_person_is_anonymised_with_it(app_ctx, hoa):
+    from app.privacy import services
+    from tests.factories import make_person
+
+    twin = make_person(full_name=OLD_NAME, phone="0912300009", merged_into=hoa)
+    db.session.flush()
+    services.anonymise(hoa, make_user(Role.admin), "Đơn đề nghị")
+    assert (twin.full_name, twin.phone) == (f"Người đã ẩn danh #{twin.id}", None)
+    assert db.session.scalar(select(Person).where(Person.full_name == OLD_NAME)) is None
