@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import views as api_views  # noqa: F401
     from app.api.blueprint import bp as api_bp
     from app.attendance.views import bp as attendance_bp
+    from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.budget.views import bp as budget_bp
     from app.certificates.views import bp as certificates_bp
@@ -147,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from app.materials.views import bp as materials_bp
     from app.people.views import bp as people_bp
     from app.planning.views import bp as planning_bp
+    from app.privacy.views import bp as privacy_bp
     from app.reference.views import bp as reference_bp
     from app.registration.views import bp as registration_bp
     from app.reports import framework_views  # noqa: F401  (the results framework's routes, on reports_bp)
@@ -166,6 +168,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(costs_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: see app/api/auth.py
 

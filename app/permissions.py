@@ -63,8 +63,13 @@ RULES: dict[str, frozenset[Role]] = {
     # behind a figure are read under "people.view"; organisers keep the results framework.
     "reports.view": STAFF,
     "reports.framework": frozenset({Role.admin, Role.organiser}),
-    # Seeing a citizen ID unmasked: the people who register and verify identities.
-    "people.view_id_number": frozenset({Role.admin, Role.organiser, Role.district}),
+    # Citizen IDs are masked everywhere; those who register and verify identities may reveal one
+    # person's full ID (in scope, audited) and find a person by a full ID.
+    "people.reveal_id": frozenset({Role.admin, Role.organiser, Role.district}),
+    # A participant's data-subject requests: see and download everything held (district officers
+    # for their own people, who usually ask them); anonymising is irreversible: administrators only.
+    "people.subject_data": frozenset({Role.admin, Role.organiser, Role.district}),
+    "people.anonymise": frozenset({Role.admin}),
 }
 
 # Endpoints without a view function of ours (Flask's static files).
@@ -83,11 +88,6 @@ def can(permission: str, obj=None, user=None) -> bool:
     if not has_permission(user, permission):
         return False
     return obj is None or in_scope(user, obj)
-
-
-def shown_id_number(person, user=None) -> str | None:
-    """The citizen ID as this user may see it: whole for those who register people, else masked."""
-    return person.id_number if can("people.view_id_number", person, user) else person.masked_id_number
 
 
 # -- scope ----------------------------------------------------------------------------
@@ -165,4 +165,4 @@ def declared_permission(app, endpoint: str) -> str | None:
 
 
 def template_helpers() -> dict:
-    return {"can": can, "Role": Role, "shown_id_number": shown_id_number}
+    return {"can": can, "Role": Role}

@@ -98,7 +98,8 @@ PERSON_PROPERTIES = {
     "id_number": {
         "type": "string",
         "nullable": True,
-        "description": "12 digits; masked as 0200******12 unless the caller's role may see it",
+        "description": "12 digits, always masked as 0200******12; GET /people/{id}?reveal=id_number gives "
+        "the full number to roles that may see it, and the reveal is audited",
     },
     "phone": {"type": "string", "nullable": True, "description": "normalised to 0xxxxxxxxx; +84 accepted"},
     "unit_id": {"type": "integer"},
@@ -359,6 +360,10 @@ ATTENDANCE_SCHEMAS = {
                 "description": "serial of the certificate that replaced it",
             },
             "revoked_on": {"type": "string", "format": "date", "nullable": True},
+            "anonymised": {
+                "type": "boolean",
+                "description": "the holder's identity was erased at their request; full_name is a pseudonym",
+            },
         },
     },
     "EvaluationSummary": {
@@ -825,7 +830,15 @@ def build_document() -> dict:
             "/people/{person_id}": {
                 "get": {
                     "summary": "One person",
-                    "parameters": [PERSON_ID],
+                    "parameters": [
+                        PERSON_ID,
+                        {
+                            "name": "reveal",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["id_number"]},
+                            "description": "return the full citizen ID (403 for roles that may not; audited)",
+                        },
+                    ],
                     "responses": {"200": _json(_ref("Person")), **ERRORS},
                 },
                 "patch": {

@@ -2,8 +2,6 @@
 
 from datetime import UTC, datetime
 
-from app.permissions import shown_id_number
-
 
 def utc_iso(value: datetime) -> str:
     return value.replace(tzinfo=UTC).isoformat()
@@ -49,7 +47,7 @@ def person(p) -> dict:
         "birth_date": _iso(p.birth_date),
         "birth_year": p.year_of_birth,
         "ethnicity_code": p.ethnicity.code if p.ethnicity else None,
-        "id_number": shown_id_number(p),
+        "id_number": p.masked_id_number,
         "phone": p.phone,
         "unit_id": p.unit_id,
         "level": p.level.value,

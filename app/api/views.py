@@ -116,8 +116,13 @@ def person_list():
 @bp.route("/people/<int:person_id>")
 @require("people.view")
 def person_get(person_id):
-    """One person."""
-    return jsonify(schemas.person(get_in_scope_or_404(Person, person_id)))
+    """One person; ``?reveal=id_number`` returns the full citizen ID to roles that may see it (audited)."""
+    person = get_in_scope_or_404(Person, person_id)
+    body = schemas.person(person)
+    if request.args.get("reveal") == "id_number":
+        body["id_number"] = people.reveal_id_number(person, current_user)
+        db.session.commit()
+    return jsonify(body)
 
 
 @bp.route("/people", methods=["POST"])

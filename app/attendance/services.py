@@ -452,17 +452,24 @@ def log_refusal(
     db.session.rollback()
     if has_request_context():
         g.sqlite_begin = "BEGIN IMMEDIATE"
-    db.session.add(
-        Refusal(
-            session_id=getattr(session, "id", None),
-            person_id=getattr(error.person, "id", None),
-            code=error.code,
-            method=method,
-            device_id=device_id,
-            ip=ip,
-            user_id=getattr(user, "id", None),
-            detail=(detail or "")[:200] or None,
-        )
+    refusal = Refusal(
+        session_id=getattr(session, "id", None),
+        person_id=getattr(error.person, "id", None),
+        code=error.code,
+        method=method,
+        device_id=device_id,
+        ip=ip,
+        user_id=getattr(user, "id", None),
+        detail=(detail or "")[:200] or None,
+    )
+    db.session.add(refusal)
+    db.session.flush()
+    # The audit trail has every refusal too, so one search shows them beside the check-ins.
+    audit.record(
+        audit.REFUSAL_ACTION,
+        refusal,
+        after={"code": error.code, "method": method, "session_id": refusal.session_id, "person_id": refusal.person_id},
+        actor=user,
     )
     db.session.commit()
 

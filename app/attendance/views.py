@@ -5,7 +5,6 @@ from datetime import UTC
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -23,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from app.attendance import codes, reports, services, sheets
 from app.attendance.models import Attendance, Refusal
+from app.audit.downloads import personal_data_download
 from app.core.forms import BaseForm, int_or_none
 from app.core.transactions import reads_first
 from app.errors import json_error
@@ -80,10 +80,12 @@ def activity_attendance(activity_id):
 def activity_attendance_export(activity_id):
     activity = _activity_or_404(activity_id)
     sessions, rates = reports.activity_rates(activity, current_user)
-    return Response(
+    return personal_data_download(
         sheets.activity_xlsx(activity, sessions, rates),
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=diem-danh-hoat-dong-{activity.id}.xlsx"},
+        f"diem-danh-hoat-dong-{activity.id}.xlsx",
+        export="attendance.activity_xlsx",
+        rows=len(rates),
+        obj=activity,
     )
 
 
@@ -118,10 +120,13 @@ def session_attendance(session_id):
 @require("attendance.view")
 def session_attendance_export(session_id):
     session = session_or_404(session_id)
-    return Response(
-        sheets.session_xlsx(session, reports.session_rows(session, current_user)),
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=diem-danh-buoi-{session.id}.xlsx"},
+    rows = reports.session_rows(session, current_user)
+    return personal_data_download(
+        sheets.session_xlsx(session, rows),
+        f"diem-danh-buoi-{session.id}.xlsx",
+        export="attendance.session_xlsx",
+        rows=len(rows),
+        obj=session,
     )
 
 
@@ -131,10 +136,14 @@ def sign_in_sheet(session_id):
     """The paper sheet (danh sách điểm danh) with a signature column, for when all else fails."""
     session = session_or_404(session_id)
     rows = [row for row in reports.session_rows(session, current_user) if row.enrolment is not None]
-    return Response(
+    return personal_data_download(
         sheets.sign_in_pdf(session, rows),
+        f"danh-sach-diem-danh-{session.id}.pdf",
+        export="attendance.sign_in_pdf",
+        rows=len(rows),
+        obj=session,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"inline; filename=danh-sach-diem-danh-{session.id}.pdf"},
+        inline=True,
     )
 
 

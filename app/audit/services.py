@@ -1,5 +1,6 @@
 """The one helper every domain uses to write the audit trail."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -9,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import insert
 
 from app.audit.models import AuditEntry
+from app.core.text import mask_id_number
 from app.core.time import utcnow
 from app.extensions import db
 
@@ -107,3 +109,38 @@ def record_now(action: str, object_type: str, object_id, *, after: dict | None =
 
 
 _INSERT_ENTRY = insert(AuditEntry)
+
+
+# -- personal data leaving the system ------------------------------------------------------------
+
+EXPORT_ACTION = "personal_data.export"
+REVEAL_ACTION = "person.reveal_id_number"
+REFUSAL_ACTION = "attendance.refuse"
+# Entries that record a read or a refused attempt, not a change: a GET may write them.
+RECORD_ONLY_ACTIONS = frozenset({EXPORT_ACTION, REFUSAL_ACTION})
+_LONG_NUMBER = re.compile(r"\d{9,}")
+
+
+def _harmless(value) -> str:
+    """A filter value as recorded: a phone or citizen ID typed into a search box is masked."""
+    return _LONG_NUMBER.sub(lambda m: mask_id_number(m.group()), str(value))[:100]
+
+
+def request_filters() -> dict:
+    """The current request's query string (bar the page number) as it goes into an export entry."""
+    if not has_request_context():
+        return {}
+    return {key: _harmless(value) for key, value in request.args.items() if key != "page" and value}
+
+
+def record_export(export: str, rows: int, obj=None, *, filters: dict | None = None, file: str | None = None):
+    """Record that personal data left the system: who, which export, the filter and the row count,
+    never the data itself.
+
+    :param export: a stable name such as ``people.csv`` or ``attendance.session_xlsx``.
+    :param rows: how many people (or records about people) the file holds.
+    """
+    after = {"export": export, "rows": rows, "filters": request_filters() if filters is None else filters}
+    if file:
+        after["file"] = file
+    return record(EXPORT_ACTION, obj, object_type=None if obj is not None else "exports", after=after)

@@ -1,4 +1,4 @@
-"""Sign in and out, own password, user administration and the audit log."""
+"""Sign in and out, own password and user administration."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -6,7 +6,6 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.audit import services as audit
-from app.audit.models import AuditEntry
 from app.auth import services
 from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
 from app.auth.models import Role, User
@@ -121,16 +120,3 @@ def _save_user(user: User | None, form: UserForm) -> User:
     if form.password.data:
         services.set_password(user, form.password.data, check_current=False)
     return user
-
-
-@bp.route("/admin/audit")
-@require("audit.view")
-def audit_log():
-    """Read the audit log."""
-    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    object_type = request.args.get("object_type")
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type)
-    page = db.paginate(query, per_page=100, error_out=False)
-    actors = {u.id: u for u in db.session.scalars(select(User))}
-    return render_template("admin/audit_log.html", page=page, actors=actors)

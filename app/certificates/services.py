@@ -408,7 +408,11 @@ def revoke(certificate: Certificate, user, reason: str | None) -> None:
     certificate.status, certificate.revoked_at, certificate.revoke_reason = Status.revoked, utcnow(), reason
     db.session.flush()
     audit.record(
-        "certificate.revoke", certificate, before={"status": "valid"}, after={"status": "revoked", "reason": reason}
+        "certificate.revoke",
+        certificate,
+        before={"status": "valid"},
+        after={"status": "revoked", "reason": reason},
+        actor=user,
     )
 
 
@@ -460,4 +464,6 @@ def public_view(certificate: Certificate) -> dict:
         "issuing_body": data.get("issuing_body"),
         "replaced_by": replacement.serial if replacement else None,
         "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        # The holder's identity was erased at their request (app/privacy): the certificate stands.
+        "anonymised": bool(data.get("anonymised")),
     }

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.audit.downloads import personal_data_download
 from app.certificates import services
 from app.certificates.forms import RuleForm, TemplateForm
 from app.certificates.models import Certificate, CertificateTemplate, Status
@@ -30,10 +31,15 @@ def certificate_or_404(certificate_id: int) -> Certificate:
 
 
 def pdf_response(certificate: Certificate) -> Response:
-    return Response(
+    """One certificate's PDF (a person's name and birth date): audited like any personal-data file."""
+    return personal_data_download(
         services.pdf_bytes(certificate),
+        f"giay-chung-nhan-{certificate.number:04d}.pdf",
+        export="certificates.pdf",
+        rows=1,
+        obj=certificate,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"inline; filename=giay-chung-nhan-{certificate.number:04d}.pdf"},
+        inline=True,
     )
 
 
@@ -105,16 +111,17 @@ def activity_zip(activity_id):
         .order_by(Certificate.number)
     ).all()
     buffer = io.BytesIO()
+    shown = [c for c in certificates if in_scope(current_user, c.person)]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for certificate in certificates:
-            if in_scope(current_user, certificate.person):
-                archive.writestr(
-                    f"{certificate.number:04d}-{certificate.person_id}.pdf", services.pdf_bytes(certificate)
-                )
-    return Response(
+        for certificate in shown:
+            archive.writestr(f"{certificate.number:04d}-{certificate.person_id}.pdf", services.pdf_bytes(certificate))
+    return personal_data_download(
         buffer.getvalue(),
+        f"giay-chung-nhan-{activity.id}.zip",
+        export="certificates.zip",
+        rows=len(shown),
+        obj=activity,
         mimetype="application/zip",
-        headers={"Content-Disposition": f"attachment; filename=giay-chung-nhan-{activity.id}.zip"},
     )
 
 

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from app.core.text import mask_id_number
+
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -62,4 +64,5 @@ FILTERS = {
     "money_vn": money_vn,
     "percent_vn": percent_vn,
     "decimal_vn": decimal_vn,
+    "masked_id": mask_id_number,
 }

@@ -80,3 +80,14 @@ def name_sort_key(full_name: str) -> str:
 def capitalise_name(full_name: str) -> str:
     """'NGUYỄN thị hường' -> 'Nguyễn Thị Hường' (each word capitalised, NFC)."""
     return " ".join(word[:1].upper() + word[1:].lower() for word in (nfc(full_name) or "").split(" ") if word)
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """'020190001234' -> '0201******34': the one way a citizen ID is shown unless revealed.
+
+    The first four digits (province of birth registration, century and gender) and the last
+    two let a person at a desk tell two records apart without exposing the number.
+    """
+    if not value:
+        return None
+    return value[:4] + "*" * (len(value) - 6) + value[-2:]

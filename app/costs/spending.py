@@ -113,13 +113,10 @@ def record_expenditure(data: dict, user, override_reason: str | None = None) -> 
     )
     db.session.add(expenditure)
     db.session.flush()
-    if found:
-        audit.record(
-            "expenditure.override",
-            expenditure,
-            after={"amount": amount, "reason": nfc(override_reason), "overruns": [o.describe() for o in found]},
-        )
-    audit.record("expenditure.create", expenditure, after=_summary(expenditure))
+    after = _summary(expenditure)
+    if found:  # one payment, one entry: an accepted overrun is part of it, with its reason
+        after |= {"override_reason": nfc(override_reason), "overruns": [o.describe() for o in found]}
+    audit.record("expenditure.create", expenditure, after=after, actor=user)
     return expenditure
 
 
@@ -167,7 +164,7 @@ def void_expenditure(expenditure: Expenditure, reason: str | None, user) -> Expe
     expenditure.void_reason = reason
     expenditure.voided_by_id = user.id
     db.session.flush()
-    audit.record("expenditure.void", expenditure, before=_summary(expenditure), after={"reason": reason})
+    audit.record("expenditure.void", expenditure, before=_summary(expenditure), after={"reason": reason}, actor=user)
     return expenditure
 
 
@@ -200,7 +197,9 @@ def record_advance(data: dict, user) -> Advance:
     )
     db.session.add(advance)
     db.session.flush()
-    audit.record("advance.create", advance, after={"amount": amount, "payee": payee, "voucher_no": voucher_no})
+    audit.record(
+        "advance.create", advance, after={"amount": amount, "payee": payee, "voucher_no": voucher_no}, actor=user
+    )
     return advance
 
 
@@ -232,6 +231,7 @@ def settle_advance(advance: Advance, data: dict, user) -> Advance:
         "advance.settle",
         advance,
         after={"amount": advance.amount, "used": advance.used, "returned": advance.returned, "voucher_no": voucher_no},
+        actor=user,
     )
     return advance
 

@@ -7,8 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.audit.downloads import personal_data_download
 from app.budget import services as budget
-from app.core.exports import download
 from app.core.formats import money_vn
 from app.core.forms import BaseForm, parse_vn_date
 from app.costs import estimates, services, spending
@@ -288,7 +288,10 @@ def expenditure_list():
 def expenditure_export():
     year = _year()
     rows = db.session.scalars(spending.expenditures_query(year)).all()
-    return download(spending.ledger_xlsx(rows), f"so-chi-{year}.xlsx")
+    # Payees are often people: the ledger is logged like any list of names and money.
+    return personal_data_download(
+        spending.ledger_xlsx(rows), f"so-chi-{year}.xlsx", export="costs.ledger_xlsx", rows=len(rows)
+    )
 
 
 # -- allowance lists and execution -------------------------------------------------------------------
@@ -306,15 +309,30 @@ def allowances(activity_id):
 @require("costs.allowances")
 def allowances_pdf(activity_id):
     activity = _activity(activity_id)
-    content = allowance_pdf(allowance_list(activity, current_user))
-    return download(content, f"danh-sach-chi-ho-tro-{activity.id}.pdf", "application/pdf", inline=True)
+    listing = allowance_list(activity, current_user)
+    return personal_data_download(
+        allowance_pdf(listing),
+        f"danh-sach-chi-ho-tro-{activity.id}.pdf",
+        export="costs.allowances_pdf",
+        rows=len(listing.rows),
+        obj=activity,
+        mimetype="application/pdf",
+        inline=True,
+    )
 
 
 @bp.route("/activities/<int:activity_id>/allowances.xlsx")
 @require("costs.allowances")
 def allowances_xlsx(activity_id):
     activity = _activity(activity_id)
-    return download(allowance_xlsx(allowance_list(activity, current_user)), f"danh-sach-chi-ho-tro-{activity.id}.xlsx")
+    listing = allowance_list(activity, current_user)
+    return personal_data_download(
+        allowance_xlsx(listing),
+        f"danh-sach-chi-ho-tro-{activity.id}.xlsx",
+        export="costs.allowances_xlsx",
+        rows=len(listing.rows),
+        obj=activity,
+    )
 
 
 @bp.route("/costs/execution")

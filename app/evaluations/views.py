@@ -4,7 +4,6 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -18,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.attendance import codes
+from app.audit.downloads import personal_data_download
 from app.core.forms import BaseForm, year_or_none
 from app.errors import DomainError
 from app.evaluations import results as figures
@@ -229,13 +229,14 @@ def results(questionnaire_id):
 @require("evaluations.view")
 def results_export(questionnaire_id):
     questionnaire = _questionnaire_or_404(questionnaire_id)
-    data = sheets.results_xlsx(
-        figures.results(questionnaire, current_user), figures.prepost(questionnaire.activity, current_user)
-    )
-    return Response(
-        data,
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=ket-qua-danh-gia-{questionnaire.id}.xlsx"},
+    prepost = figures.prepost(questionnaire.activity, current_user)
+    # Aggregate figures, but the pre/post sheet names each learner with their scores.
+    return personal_data_download(
+        sheets.results_xlsx(figures.results(questionnaire, current_user), prepost),
+        f"ket-qua-danh-gia-{questionnaire.id}.xlsx",
+        export="evaluations.results_xlsx",
+        rows=len(prepost.rows) if prepost else 0,
+        obj=questionnaire,
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.core.i18n import lazy_gettext as _l
-from app.core.text import fold, name_sort_key, split_name
+from app.core.text import fold, mask_id_number, name_sort_key, split_name
 from app.core.time import utcnow
 from app.extensions import db
 from app.geo.models import AdminUnit, UnitLevel
@@ -52,6 +52,9 @@ class Person(db.Model):
     # A record found to be the same person as another is merged into it, never deleted,
     # so that history (and anything that pointed at it) can still be traced.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    # Set when the person's identity was erased at their request (app/privacy): the row stays for
+    # the figures, attendance and certificates it carries, under a pseudonym. Never cleared.
+    anonymised_at: Mapped[datetime | None]
 
     ethnicity: Mapped[Ethnicity | None] = relationship()
     category: Mapped[ParticipantCategory | None] = relationship()
@@ -77,10 +80,3 @@ class Person(db.Model):
     @property
     def masked_id_number(self) -> str | None:
         return mask_id_number(self.id_number)
-
-
-def mask_id_number(value: str | None) -> str | None:
-    """'020190001234' -> '0201******34': enough for a human to tell two people apart."""
-    if not value:
-        return None
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_
 from app.audit import services as audit
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import capitalise_name, fold, nfc
-from app.errors import ConflictError, ValidationError
+from app.errors import ConflictError, DomainError, ValidationError
 from app.extensions import db
 from app.geo.models import AdminUnit, UnitLevel
 from app.geo.services import descendant_unit_ids
@@ -256,6 +256,8 @@ def save_person(data: dict, user, person: Person | None = None, *, confirmed: bo
     """
     if person is not None and person.merged_into_id is not None:
         raise ConflictError("merged_record", _l("Hồ sơ này đã được gộp vào hồ sơ khác; hãy sửa hồ sơ còn lại."))
+    if person is not None and person.anonymised_at is not None:
+        raise ConflictError("anonymised", _l("Hồ sơ đã được ẩn danh và không thể sửa."))
     # Once the user has confirmed, look-alikes would be ignored: do not spend a query on them.
     cleaned, result = review(data, user, person, look_alikes_too=not confirmed)
     if result.needs_confirmation and not confirmed:
@@ -306,7 +308,8 @@ def _text_condition(q: str, user):
         return by_name  # not a phone or ID number: names only
     phone_digits = "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
     options = [by_name, Person.phone.contains(phone_digits, autoescape=True)]
-    if len(digits) == 12 and can("people.view_id_number", user=user):
+    # A full citizen ID finds its person for those who may reveal one (the list still shows it masked).
+    if len(digits) == 12 and can("people.reveal_id", user=user):
         options.append(Person.id_number == digits)
     return or_(*options)
 
@@ -391,3 +394,17 @@ def merge(keep_id: int, remove_ids: list[int], user) -> Person:
     after = {**audit.snapshot(keep, FIELDS), "merged_ids": [p.id for p in removes]}
     audit.record("person.merge", keep, before=before, after=after)
     return keep
+
+
+# -- citizen IDs ------------------------------------------------------------------------------
+
+
+def reveal_id_number(person: Person, user) -> str | None:
+    """One person's full citizen ID, for a user who may see it; each reveal is audited.
+
+    :raises DomainError: ``reveal_forbidden`` (403) for a role or scope that may not.
+    """
+    if not can("people.reveal_id", person, user):
+        raise DomainError("reveal_forbidden", _l("Bạn không có quyền xem số định danh đầy đủ."), status=403)
+    audit.record(audit.REVEAL_ACTION, person, actor=user)
+    return person.id_number

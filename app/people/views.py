@@ -4,12 +4,13 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.audit.downloads import personal_data_download
 from app.core.exports import spreadsheet_safe
-from app.core.forms import int_or_none
+from app.core.forms import BaseForm, int_or_none
 from app.extensions import db
 from app.geo.models import UnitLevel
 from app.geo.services import unit_choices
@@ -17,7 +18,7 @@ from app.people import services
 from app.people.forms import MergeForm, PersonForm
 from app.people.models import Gender, Person
 from app.people.services import PeopleFilter, PossibleDuplicate
-from app.permissions import get_in_scope_or_404, require, scope_unit_ids, shown_id_number
+from app.permissions import get_in_scope_or_404, require, scope_unit_ids
 from app.reference import services as reference
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -75,9 +76,26 @@ def person_list():
 @bp.route("/<int:person_id>")
 @require("people.view")
 def person_detail(person_id):
-    """Show one person."""
+    """Show one person (citizen ID masked)."""
     person = get_in_scope_or_404(Person, person_id)
-    return render_template("people/person_detail.html", person=person)
+    return render_template("people/person_detail.html", person=person, revealed_id=None, form=BaseForm())
+
+
+@bp.route("/<int:person_id>/reveal-id", methods=["POST"])
+@require("people.reveal_id")
+def person_reveal_id(person_id):
+    """Show one person with the full citizen ID, once, and audit that it was seen."""
+    person = get_in_scope_or_404(Person, person_id)
+    form = BaseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    revealed = services.reveal_id_number(person, current_user)
+    db.session.commit()
+    response = make_response(
+        render_template("people/person_detail.html", person=person, revealed_id=revealed, form=form)
+    )
+    response.headers["Cache-Control"] = "no-store"  # the full number must not stay in a cache
+    return response
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -164,13 +182,13 @@ EXPORT_HEADER = [
 @bp.route("/export.csv")
 @require("people.export")
 def person_export():
-    """Download the (filtered) list as CSV for Excel."""
-    query = services.search(current_user, _filters_from_request())
+    """Download the (filtered) list as CSV for Excel; citizen IDs masked; the download is audited."""
+    people = db.session.scalars(services.search(current_user, _filters_from_request())).all()
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)
-    for person in db.session.scalars(query):
+    for person in people:
         writer.writerow(
             spreadsheet_safe(cell)
             for cell in [
@@ -179,7 +197,7 @@ def person_export():
                 person.birth_date.strftime("%d/%m/%Y") if person.birth_date else "",
                 person.year_of_birth or "",
                 person.ethnicity.name if person.ethnicity else "",
-                shown_id_number(person) or "",
+                person.masked_id_number or "",
                 person.phone or "",
                 person.level.label,
                 person.category.name if person.category else "",
@@ -189,9 +207,10 @@ def person_export():
                 person.unit.code,
             ]
         )
-    filename = f"danh-sach-nguoi-{date.today():%Y%m%d}.csv"
-    return Response(
-        buffer.getvalue(),
+    return personal_data_download(
+        buffer.getvalue().encode(),
+        f"danh-sach-nguoi-{date.today():%Y%m%d}.csv",
+        export="people.csv",
+        rows=len(people),
         mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

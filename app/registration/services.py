@@ -487,7 +487,6 @@ EXPORT_HEADER = [
 def export_rows(activity: Activity, user) -> list[list]:
     """The enrolment list as spreadsheet rows (Vietnamese headers first), within the user's reach."""
     from app.core.exports import spreadsheet_safe
-    from app.permissions import shown_id_number
 
     enrolments = db.session.scalars(visible_enrolments(activity, user)).all()
     rows = [EXPORT_HEADER]
@@ -502,7 +501,7 @@ def export_rows(activity: Activity, user) -> list[list]:
                     str(p.gender.label),
                     p.year_of_birth,
                     p.ethnicity.name if p.ethnicity else "",
-                    shown_id_number(p, user) or "",
+                    p.masked_id_number or "",
                     p.phone or "",
                     p.position or "",
                     p.workplace or "",

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.audit.downloads import personal_data_download
 from app.core.forms import BaseForm
 from app.extensions import db, limiter
 from app.geo.services import unit_choices
@@ -280,7 +281,6 @@ def import_commit(activity_id):
 @require("registration.quota")
 def letters(activity_id):
     """Invitation letters of the registered participants, one page each, with personal QR codes."""
-    from flask import Response
 
     from app.registration.letters import render
 
@@ -289,10 +289,14 @@ def letters(activity_id):
     if not pages:
         flash(_("Chưa có ai đã đăng ký để in giấy triệu tập."), "error")
         return _back(activity)
-    return Response(
+    return personal_data_download(
         render(pages),
+        f"giay-trieu-tap-{activity.id}.pdf",
+        export="registration.letters_pdf",
+        rows=len(pages),
+        obj=activity,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"inline; filename=giay-trieu-tap-{activity.id}.pdf"},
+        inline=True,
     )
 
 
@@ -380,15 +384,16 @@ def self_register(token):
 @bp.route("/activities/<int:activity_id>/enrolments.xlsx")
 @require("registration.view")
 def enrolment_export(activity_id):
-    """The enrolment list as .xlsx (the people the user may see; IDs masked for roles that need not see them)."""
-    from flask import Response
+    """The enrolment list as .xlsx (the people the user may see; citizen IDs masked; audited)."""
 
     activity = _activity_or_404(activity_id)
-    data = services.xlsx(services.export_rows(activity, current_user), "Danh sách học viên")
-    return Response(
-        data,
-        mimetype=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=danh-sach-hoc-vien-{activity.id}.xlsx"},
+    rows = services.export_rows(activity, current_user)
+    return personal_data_download(
+        services.xlsx(rows, "Danh sách học viên"),
+        f"danh-sach-hoc-vien-{activity.id}.xlsx",
+        export="registration.enrolments_xlsx",
+        rows=len(rows) - 1,  # the header row
+        obj=activity,
     )
 
 

@@ -123,14 +123,17 @@ def test_create_get_and_patch_a_person(api):
         "phone": "0986111222",
         "ethnicity_code": "02",
         "category": "mass_org_cadre",
-        "id_number": "020190654321",
+        "id_number": "0201******21",  # masked even in the answer to the caller who sent it
         "gender": "female",
     }
+    revealed = api("GET", f"/people/{person['id']}?reveal=id_number", user).get_json()
+    assert revealed["id_number"] == "020190654321"
 
     patched = api("PATCH", f"/people/{person['id']}", user, json={"position": "Trưởng thôn"})
     assert patched.status_code == 200
     assert patched.get_json()["position"] == "Trưởng thôn"
     assert patched.get_json()["birth_date"] == "1990-04-04"
+    assert api("GET", f"/people/{person['id']}?reveal=id_number", user).get_json()["id_number"] == "020190654321"
     assert api("GET", f"/people/{person['id']}", user).get_json()["position"] == "Trưởng thôn"
 
 
