@@ -6,7 +6,7 @@ plain INSERT, a person merge, an edit of someone's gender or unit) updates it in
 transaction. The same SQL statements serve both engines; only the trigger wrapping differs.
 
 Revision ID: d28a16cb1326
-Revises: b4f1e1da496f
+Revises: b96564525dbd
 Create Date: 2026-11-26 20:13:56.492347
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd28a16cb1326'
-down_revision = 'b4f1e1da496f'
+down_revision = 'b96564525dbd'
 branch_labels = None
 depends_on = None
 
