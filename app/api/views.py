@@ -110,6 +110,11 @@ def person_list():
     """People within the caller's scope; ``q`` searches names without diacritics."""
     filters = PeopleFilter(q=(request.args.get("q") or "").strip()[:100] or None)
     filters.unit_id = int_or_none(request.args.get("unit_id"))
+    if request.args.get("unit_id") and filters.unit_id is None:
+        # Ignoring a mistyped filter would answer with everyone in scope, as if it were honoured.
+        raise ValidationError(
+            "invalid_filter", _l("Tham số lọc không hợp lệ."), {"unit_id": _l("unit_id phải là số nguyên.")}
+        )
     return paginate(people.search(current_user, filters), schemas.person)
 
 

@@ -80,3 +80,18 @@ def name_sort_key(full_name: str) -> str:
 def capitalise_name(full_name: str) -> str:
     """'NGUYỄN thị hường' -> 'Nguyễn Thị Hường' (each word capitalised, NFC)."""
     return " ".join(word[:1].upper() + word[1:].lower() for word in (nfc(full_name) or "").split(" ") if word)
+
+
+def holds_nul(value) -> bool:
+    """Whether U+0000 hides anywhere in ``value`` (text, or lists and dicts of it, keys too).
+
+    PostgreSQL text cannot hold it (psycopg raises ``DataError``), no field of ours needs it, and
+    SQLite would keep it where a name or code truncates for C tools.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(v) for v in value)
+    return False
