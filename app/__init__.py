@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         )
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
 
@@ -127,6 +128,12 @@ def _sqlite_checkin(dbapi_connection, connection_record):
     sqlite_lock.release(connection_record.info)
 
 
+def register_url_converters(app: Flask) -> None:
+    from app.core.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added: rules bind their converter
+
+
 def register_blueprints(app: Flask) -> None:
     from app.api import attendance as api_attendance  # noqa: F401  (these register their routes on api_bp)
     from app.api import certificates as api_certificates  # noqa: F401
@@ -183,6 +190,22 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.filters.update(formats.FILTERS)
     app.jinja_env.globals["get_locale"] = get_locale
     app.context_processor(template_helpers)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL in the path, the query, a form field or a JSON body is a 400, on every route:
+        PostgreSQL refuses it in text (a 500 if it reached a query), found by the API fuzzing."""
+        from flask import abort
+
+        from app.core.text import holds_nul
+
+        fields = [request.path, *request.args.lists()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            fields.extend(request.form.lists())  # uploaded files are not text: request.files is left alone
+        elif request.is_json:
+            fields.append(request.get_json(silent=True))
+        if any(holds_nul(field if not isinstance(field, tuple) else list(field)) for field in fields):
+            abort(400)
 
     @app.after_request
     def security_headers(response):

@@ -4,6 +4,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.core.i18n import lazy_gettext as _l
 
@@ -59,15 +60,25 @@ def json_error(status: int, code: str, message, fields: dict | None = None):
     return jsonify(body), status
 
 
+def _protocol_headers(error) -> list[tuple[str, str]]:
+    """Headers the status code itself requires, e.g. ``Allow`` on a 405 (RFC 9110): our own
+    page or JSON replaces werkzeug's body, and must not lose them with it."""
+    if not isinstance(error, HTTPException):
+        return []
+    return [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+
+
 def register_error_handlers(app):
     def handle_http(status):
         def handler(error):
             code, message = HTTP_MESSAGES[status]
             if status == 404 and getattr(error, "description", None) == "out_of_scope":
                 log.warning("Out-of-scope object request: %s %s", request.method, request.path)
+            headers = _protocol_headers(error)
             if wants_json():
-                return json_error(status, code, message)
-            return render_template("errors/error.html", status=status, message=message), status
+                body, _ = json_error(status, code, message)
+                return body, status, headers
+            return render_template("errors/error.html", status=status, message=message), status, headers
 
         return handler
 

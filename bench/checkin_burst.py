@@ -154,12 +154,15 @@ class Burst:
         return values[max(0, math.ceil(p / 100 * len(values)) - 1)] * 1000  # nearest rank
 
 
-def run_burst(label: str, port: int, jobs: list, concurrency: int) -> Burst:
+def run_burst(label: str, port: int | list[int], jobs: list, concurrency: int) -> Burst:
     """Run ``jobs`` (each a list of (method, path, body, check)) on ``concurrency`` keep-alive connections.
 
     ``check(status, payload)`` returns an answer label to count, or raises for a wrong answer.
     Connections are opened before the start line, so the burst measures requests, not connects.
+    With several ports (app servers) the connections are dealt out among them in turn, as a load
+    balancer would (bench/two_servers.py).
     """
+    ports = port if isinstance(port, list) else [port]
     burst = Burst(label)
     work: queue.SimpleQueue = queue.SimpleQueue()
     for job in jobs:
@@ -167,8 +170,8 @@ def run_burst(label: str, port: int, jobs: list, concurrency: int) -> Burst:
     lock = threading.Lock()
     start = threading.Barrier(concurrency + 1)
 
-    def worker():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def worker(index):
+        connection = http.client.HTTPConnection("127.0.0.1", ports[index % len(ports)], timeout=30)
         connection.connect()
         local_latencies: dict = {}
         local_statuses: dict = {}
@@ -209,7 +212,7 @@ def run_burst(label: str, port: int, jobs: list, concurrency: int) -> Burst:
                 burst.answers[answer] = burst.answers.get(answer, 0) + n
             burst.failures.extend(local_failures)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     start.wait()
@@ -314,9 +317,11 @@ def phone_of(index: int) -> str:
     return f"09{index:08d}"
 
 
-def build_app_database(tmp: Path, people: int, sessions: int) -> Fixture:
+def build_app_database(tmp: Path, people: int, sessions: int, database_url: str | None = None) -> Fixture:
+    """``database_url`` None: a new SQLite file in ``tmp``; else that (empty) database, e.g. a private
+    PostgreSQL schema (bench/two_servers.py)."""
     db_path = tmp / "app.db"
-    app = build_test_app(f"sqlite:///{db_path}", tmp, SECRET_KEY=SECRET_KEY)
+    app = build_test_app(database_url or f"sqlite:///{db_path}", tmp, SECRET_KEY=SECRET_KEY)
     upgrade_to_head(app)
     with app.test_request_context():
         load_reference_data()

@@ -7,6 +7,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from app.auth import services as auth_services
+from app.core.forms import MAX_ID
 from app.core.i18n import lazy_gettext as _l
 from app.errors import DomainError
 from app.extensions import db
@@ -40,6 +41,8 @@ def paginate(query, serialise, default_per_page: int = 50):
         per_page = min(max(int(request.args.get("per_page", default_per_page)), 1), MAX_PER_PAGE)
     except ValueError:
         raise DomainError("invalid_pagination", _l("page và per_page phải là số nguyên."), status=400) from None
+    if page > MAX_ID:  # an OFFSET past 2**63 is an OverflowError on SQLite, not an empty page
+        raise DomainError("invalid_pagination", _l("page quá lớn."), status=400)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
     return jsonify({"items": [serialise(item) for item in items], "total": total, "page": page, "per_page": per_page})

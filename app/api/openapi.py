@@ -1,5 +1,7 @@
 """The OpenAPI 3 document; a test checks that every /api/v1 route is described here."""
 
+from app.core.forms import FIRST_YEAR, LAST_YEAR, MAX_ID
+
 ERROR_CODES = [
     "bad_request",
     "invalid_json",
@@ -61,6 +63,16 @@ ERROR_CODES = [
 ]
 
 
+def _or_empty(schema: dict) -> dict:
+    """A query filter: a form sends its empty fields as ``name=``, and every filter reads that as
+    "not set" (the fuzzing found the document saying otherwise)."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+OPTIONAL_DATE = _or_empty({"type": "string", "format": "date"})
+OPTIONAL_INT = _or_empty({"type": "integer"})
+
+
 def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -81,10 +93,25 @@ def _json(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _body(schema):
+    """A JSON object body the operation cannot do without (no body is a 400 ``invalid_json``)."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 ERRORS = {str(s): {"$ref": "#/components/responses/Error"} for s in (400, 401, 403, 404, 409, 413, 422, 429, 500)}
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+    {
+        "name": "page",
+        "in": "query",
+        "schema": {"type": "integer", "maximum": MAX_ID, "default": 1},
+        "description": "served as 1 below 1",
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "default": 50},
+        "description": "served as 1 below 1 and as 200 above 200, the most a page holds",
+    },
 ]
 PERSON_ID = {"name": "person_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -117,12 +144,17 @@ PERSON_PROPERTIES = {
 
 
 ACTIVITY_ID = {"name": "activity_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-YEAR = {"name": "year", "in": "query", "schema": {"type": "integer"}}
+YEAR = {
+    "name": "year",
+    "in": "query",
+    "schema": _or_empty({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}),
+}
 KINDS = ["training", "workshop", "study_tour", "central_training", "monitoring"]
 STATUSES = ["draft", "submitted", "approved", "open", "in_progress", "completed", "settled", "cancelled"]
 LEVELS = ["province", "district", "commune", "village"]
 NULLABLE_INT = {"type": "integer", "nullable": True}
 NULLABLE_TEXT = {"type": "string", "nullable": True}
+
 
 MONEY_FIGURES = {
     "allocated": {"type": "integer", "description": "đồng allocated (a line: itself and the lines under it)"},
@@ -260,17 +292,9 @@ def _registration_paths(errors: dict) -> dict:
             "post": {
                 "summary": "Enrol a person (registered while seats last, then waitlisted)",
                 "parameters": [ACTIVITY_ID],
-                "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["person_id"],
-                                "properties": {"person_id": {"type": "integer"}},
-                            }
-                        }
-                    }
-                },
+                "requestBody": _body(
+                    {"type": "object", "required": ["person_id"], "properties": {"person_id": {"type": "integer"}}}
+                ),
                 "responses": {"201": _json(_ref("Enrolment")), **errors},
             },
         },
@@ -278,17 +302,9 @@ def _registration_paths(errors: dict) -> dict:
             "post": {
                 "summary": "Cancel with a reason; the first on the waiting list takes the seat",
                 "parameters": [ACTIVITY_ID, enrolment_id],
-                "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["reason"],
-                                "properties": {"reason": {"type": "string"}},
-                            }
-                        }
-                    }
-                },
+                "requestBody": _body(
+                    {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
+                ),
                 "responses": {"200": _json(_ref("Enrolment")), **errors},
             }
         },
@@ -429,7 +445,7 @@ def _attendance_paths(errors: dict) -> dict:
         "/checkins": {
             "post": {
                 "summary": "Record an organiser's scan of a personal QR (live or from an offline queue)",
-                "requestBody": {"content": {"application/json": {"schema": scan}}},
+                "requestBody": _body(scan),
                 "responses": {
                     "201": _json(_ref("CheckinResult"), "Recorded"),
                     "200": _json(_ref("CheckinResult"), "Already checked in, or the same nonce again"),
@@ -508,13 +524,13 @@ def _report_paths(errors: dict) -> dict:
                     YEAR,
                     query("by", {"type": "string", "enum": list(trained_breakdowns())}),
                     query("period", {"type": "string", "enum": ["year", "h1", "h2", "custom"]}),
-                    query("date_from", {"type": "string", "format": "date"}, "with period=custom"),
-                    query("date_to", {"type": "string", "format": "date"}, "with period=custom"),
-                    query("unit_id", {"type": "integer"}),
+                    query("date_from", OPTIONAL_DATE, "with period=custom; empty = not set"),
+                    query("date_to", OPTIONAL_DATE, "with period=custom; empty = not set"),
+                    query("unit_id", OPTIONAL_INT),
                     query("kind", {"type": "string"}),
-                    query("topic_id", {"type": "integer"}),
+                    query("topic_id", OPTIONAL_INT),
                     query("budget_line_code", {"type": "string"}),
-                    query("funding_source_id", {"type": "integer"}),
+                    query("funding_source_id", OPTIONAL_INT),
                 ],
                 "responses": {
                     "200": _json(
@@ -550,7 +566,7 @@ def trained_breakdowns():
 
 def _planning_paths(errors: dict) -> dict:
     def body(name):
-        return {"content": {"application/json": {"schema": _ref(name)}}}
+        return _body(_ref(name))
 
     return {
         "/funding-sources": {
@@ -572,10 +588,10 @@ def _planning_paths(errors: dict) -> dict:
                 "summary": "Activities the caller may see",
                 "parameters": [
                     YEAR,
-                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": KINDS}},
-                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
-                    {"name": "unit_id", "in": "query", "schema": {"type": "integer"}},
-                    {"name": "budget_line_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "kind", "in": "query", "schema": _or_empty({"type": "string", "enum": KINDS})},
+                    {"name": "status", "in": "query", "schema": _or_empty({"type": "string", "enum": STATUSES})},
+                    {"name": "unit_id", "in": "query", "schema": OPTIONAL_INT},
+                    {"name": "budget_line_id", "in": "query", "schema": OPTIONAL_INT},
                     {"name": "topic", "in": "query", "schema": {"type": "string"}},
                     *PAGING,
                 ],
@@ -639,7 +655,8 @@ def build_document() -> dict:
             "version": "1.0.0",
             "description": 'Errors: {"error": {"code", "message", "fields"}}. Codes: '
             + ", ".join(ERROR_CODES)
-            + ". Objects outside the caller's scope are 404.",
+            + ". Objects outside the caller's scope are 404. Text anywhere in a request (path, query, "
+            "body, keys too) must not contain U+0000: such a request is a 400 bad_request.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -725,16 +742,13 @@ def build_document() -> dict:
                 "post": {
                     "summary": "Get a bearer token",
                     "security": [],
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                                }
-                            }
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["username", "password"],
+                            "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
                         }
-                    },
+                    ),
                     "responses": {
                         "201": _json(
                             {
@@ -760,13 +774,13 @@ def build_document() -> dict:
                         {
                             "name": "level",
                             "in": "query",
-                            "schema": {"type": "string", "enum": ["province", "district", "commune", "village"]},
+                            "schema": _or_empty({"type": "string", "enum": LEVELS}),
                         },
-                        {"name": "parent_id", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "parent_id", "in": "query", "schema": OPTIONAL_INT},
                         {
                             "name": "on",
                             "in": "query",
-                            "schema": {"type": "string", "format": "date"},
+                            "schema": OPTIONAL_DATE,
                             "description": "only units in force on this date",
                         },
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
@@ -812,14 +826,14 @@ def build_document() -> dict:
                             "schema": {"type": "string"},
                             "description": "name words without diacritics, phone digits, or a citizen ID",
                         },
-                        {"name": "unit_id", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "unit_id", "in": "query", "schema": OPTIONAL_INT},
                         *PAGING,
                     ],
                     "responses": {"200": _json(_list_of("Person")), **ERRORS},
                 },
                 "post": {
                     "summary": "Register a person",
-                    "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
+                    "requestBody": _body(_ref("PersonInput")),
                     "responses": {
                         "201": _json(_ref("Person")),
                         **ERRORS,
@@ -844,7 +858,7 @@ def build_document() -> dict:
                 "patch": {
                     "summary": "Change some fields of a person",
                     "parameters": [PERSON_ID],
-                    "requestBody": {"content": {"application/json": {"schema": _ref("PersonInput")}}},
+                    "requestBody": _body(_ref("PersonInput")),
                     "responses": {
                         "200": _json(_ref("Person")),
                         **ERRORS,

@@ -110,6 +110,11 @@ def person_list():
     """People within the caller's scope; ``q`` searches names without diacritics."""
     filters = PeopleFilter(q=(request.args.get("q") or "").strip()[:100] or None)
     filters.unit_id = int_or_none(request.args.get("unit_id"))
+    if request.args.get("unit_id") and filters.unit_id is None:
+        # Ignoring a mistyped filter would answer with everyone in scope, as if it were honoured.
+        raise ValidationError(
+            "invalid_filter", _l("Tham số lọc không hợp lệ."), {"unit_id": _l("unit_id phải là số nguyên.")}
+        )
     return paginate(people.search(current_user, filters), schemas.person)
 
 
@@ -118,8 +123,13 @@ def person_list():
 def person_get(person_id):
     """One person; ``?reveal=id_number`` returns the full citizen ID to roles that may see it (audited)."""
     person = get_in_scope_or_404(Person, person_id)
+    reveal = request.args.get("reveal")
+    if reveal not in (None, "id_number"):  # a typo must not look like a refusal to reveal
+        raise ValidationError(
+            "invalid_filter", _l("Tham số lọc không hợp lệ."), {"reveal": _l("reveal chỉ nhận giá trị id_number.")}
+        )
     body = schemas.person(person)
-    if request.args.get("reveal") == "id_number":
+    if reveal == "id_number":
         body["id_number"] = people.reveal_id_number(person, current_user)
         db.session.commit()
     return jsonify(body)

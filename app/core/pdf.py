@@ -5,6 +5,9 @@ every thread shares: two documents drawn at once with the same font can corrupt 
 subset (an ``IndexError`` in ``makeSubset``, seen when two certificate batches ran together).
 Every document is therefore drawn under this lock; drawing never happens inside a database
 transaction, so nothing waits on it while holding a row or the SQLite write lock.
+
+Per process by design: the font objects it protects are per process, so other workers and other
+app servers draw in parallel without sharing anything (docs/deployment.md).
 """
 
 import io

@@ -8,6 +8,9 @@ and then an exclusive ``flock`` on a file beside the database (processes queue o
 kernel wakes the next one the moment it is released); only then does it issue BEGIN IMMEDIATE,
 which no longer has to wait for anyone of ours. Both are released when the transaction ends.
 Other programs on the database (the CLI, a backup) still meet SQLite's own busy timeout.
+
+Per machine by design: an SQLite file serves one machine's processes (several app servers need
+PostgreSQL, where none of this runs: ``app/__init__.py`` calls it for SQLite connections only).
 """
 
 import fcntl

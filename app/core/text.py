@@ -91,3 +91,18 @@ def mask_id_number(value: str | None) -> str | None:
     if not value:
         return None
     return value[:4] + "*" * (len(value) - 6) + value[-2:]
+
+
+def holds_nul(value) -> bool:
+    """Whether U+0000 hides anywhere in ``value`` (text, or lists and dicts of it, keys too).
+
+    PostgreSQL text cannot hold it (psycopg raises ``DataError``), no field of ours needs it, and
+    SQLite would keep it where a name or code truncates for C tools.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(v) for v in value)
+    return False

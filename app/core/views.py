@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app.auth.models import Role
 from app.core.redirects import safe_next
-from app.extensions import db
+from app.extensions import db, limiter
 from app.people.models import Gender
 from app.people.services import PeopleFilter, counts_by_gender, search
 from app.permissions import public, require
@@ -47,6 +47,28 @@ def set_language():
 @bp.route("/healthz")
 @public
 def health():
-    """Liveness and database check for load balancers."""
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """Liveness and dependency check for load balancers: 200 when this server can serve, else 503."""
+    checks = {"database": _database_answers(), "redis": _redis_answers()}
+    healthy = all(state in ("ok", "not_configured") for state in checks.values())
+    return {"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503
+
+
+def _database_answers() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:  # any failure means: do not send requests here
+        current_app.logger.exception("Health check: the database does not answer")
+        db.session.rollback()
+        return "down"
+
+
+def _redis_answers() -> str:
+    """With REDIS_URL set the rate limits live there, and a login or check-in fails without it."""
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+")):
+        return "not_configured"
+    try:
+        return "ok" if limiter.storage.check() else "down"
+    except Exception:  # the storage's own client errors: any of them means the limits cannot be counted
+        current_app.logger.exception("Health check: Redis does not answer")
+        return "down"

@@ -1,6 +1,6 @@
 """Pages of the materials library, downloads, and the materials of an activity."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -85,8 +85,21 @@ def version_download(material_id, version_id):
     version = db.session.get(MaterialVersion, version_id)
     if version is None or version.material_id != material_id:
         abort(404)
+    return _send_version(version)
+
+
+def _send_version(version: MaterialVersion):
+    """The stored file as a download; a file this server cannot find is a logged 404, not a 500.
+
+    With several app servers MATERIALS_DIR must be storage they all mount (docs/deployment.md):
+    an upload received by one server is otherwise missing on the others.
+    """
+    path = services.file_path(version)
+    if not path.is_file():
+        current_app.logger.error("Material file missing: version %s, %s (is MATERIALS_DIR shared?)", version.id, path)
+        abort(404)
     return send_file(
-        services.file_path(version),
+        path,
         mimetype=version.content_type,
         as_attachment=True,
         download_name=version.original_name,
@@ -185,10 +198,4 @@ def participant_download(token, version_id):
     attached = {use.material_id for use in services.uses_of_activity(activity)}
     if version is None or version.material_id not in attached:
         abort(404)
-    return send_file(
-        services.file_path(version),
-        mimetype=version.content_type,
-        as_attachment=True,
-        download_name=version.original_name,
-        max_age=0,
-    )
+    return _send_version(version)

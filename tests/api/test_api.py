@@ -128,6 +128,8 @@ def test_create_get_and_patch_a_person(api):
     }
     revealed = api("GET", f"/people/{person['id']}?reveal=id_number", user).get_json()
     assert revealed["id_number"] == "020190654321"
+    mistyped = api("GET", f"/people/{person['id']}?reveal=id", user)
+    assert mistyped.status_code == 422 and mistyped.get_json()["error"]["code"] == "invalid_filter"
 
     patched = api("PATCH", f"/people/{person['id']}", user, json={"position": "Trưởng thôn"})
     assert patched.status_code == 200

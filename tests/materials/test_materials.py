@@ -204,3 +204,16 @@ def test_the_activity_page_offers_the_link_as_a_qr_code_a_phone_can_read(app, cl
     assert decoded.startswith(app.config["BASE_URL"] + "/m/")
     path = decoded.removeprefix(app.config["BASE_URL"])
     assert "Lớp có mã QR" in app.test_client().get(path).get_data(as_text=True)
+
+
+def test_a_file_missing_on_this_server_is_a_logged_404(app, client, organiser, caplog, monkeypatch):
+    # What a second app server without the shared MATERIALS_DIR would meet (docs/deployment.md).
+    monkeypatch.setattr(app.logger, "disabled", False)  # Alembic's fileConfig in the suite's setup turns it off
+    upload(client, "Sổ tay rà soát.pdf", PDF)
+    material = db.session.scalars(select(Material).order_by(Material.id.desc())).first()
+    from app.materials.services import file_path
+
+    file_path(material.current).unlink()
+    response = client.get(f"/materials/{material.id}/versions/{material.current.id}/download")
+    assert response.status_code == 404
+    assert "is MATERIALS_DIR shared?" in caplog.text
