@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.auth.models import Role
 from app.errors import DomainError
@@ -78,6 +78,7 @@ def demo_command():
 @click.command("backup")
 @click.argument("dest", type=click.Path())  # a str: a trailing slash means "a directory"
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
+@with_appcontext
 def backup_command(dest, force):
     """Write a consistent, checked copy of the database to DEST (a file, or a directory: timestamped name)."""
     from app.ops.backup import BackupError, backup
@@ -93,6 +94,7 @@ def backup_command(dest, force):
 @click.command("restore")
 @click.argument("src", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Ghi vào cả cơ sở dữ liệu không trống.")
+@with_appcontext
 def restore_command(src, force):
     """Restore the backup SRC into the database of DATABASE_URL, which must be empty (stop the app first)."""
     from app.ops.backup import BackupError, alembic_revision, restore

@@ -117,6 +117,8 @@ def sqlite_checks(path: Path) -> list[str]:
         integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
         orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
         tables = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    except sqlite3.DatabaseError as error:  # not a database at all, or unreadable
+        raise BackupError("integrity_failed", f"Tệp {path} không phải cơ sở dữ liệu SQLite hợp lệ ({error}).") from None
     finally:
         connection.close()
     if integrity != ["ok"]:
