@@ -98,7 +98,8 @@ class Figures:
             f"imports acknowledged: {self.imports_acknowledged} batches of {self.rows_per_batch} rows; "
             f"{self.imports_unknown} commits cut off by a kill; refused: {len(self.imports_refused)}",
             f"database: integrity_check {self.integrity}; foreign_key_check {self.foreign_key_violations} rows; "
-            f"{self.attendances} attendances, {self.imported_people} imported people",
+            f"{self.attendances} attendances ({self.attendances - self.checkins_acknowledged} written but never"
+            f" acknowledged: killed before the answer), {self.imported_people} imported people",
             f"lost: {self.lost}, duplicates: {self.duplicates}, attendances without audit entry: "
             f"{self.missing_audits}, half-imports: {self.half_imports}, acknowledged imports missing: "
             f"{self.lost_imports}",
