@@ -270,11 +270,15 @@ class Browser:
 
 def unique_name(female: bool, serial: int) -> tuple[str, int]:
     """A name and birth year no other row of the run has: a look-alike would (rightly) stop the import."""
-    middles, givens = (FEMALE_MIDDLE, FEMALE_GIVEN) if female else (MALE_MIDDLE, MALE_GIVEN)
-    serial, family = divmod(serial, len(FAMILY))
+    families = sorted(set(FAMILY))  # the demo's lists repeat a few names
+    middles, givens = (sorted(set(FEMALE_MIDDLE)), sorted(set(FEMALE_GIVEN)))
+    if not female:
+        middles, givens = sorted(set(MALE_MIDDLE)), sorted(set(MALE_GIVEN))
+    serial, year = divmod(serial, 30)
+    serial, family = divmod(serial, len(families))
     serial, middle = divmod(serial, len(middles))
-    serial, given = divmod(serial, len(givens))
-    return f"{FAMILY[family]} {middles[middle]} {givens[given]}", 1970 + serial % 30
+    given = serial % len(givens)
+    return f"{families[family]} {middles[middle]} {givens[given]}", 1970 + year
 
 
 def batch_csv(number: int, rows: int, unit_codes: list[str], rng: random.Random) -> bytes:
