@@ -173,12 +173,14 @@ class Codes:
 
 
 def checkin_client(port: int, work: queue.SimpleQueue, codes: Codes, stop: threading.Event, out: dict) -> None:
-    connection = None
+    connection, pending = None, None
     while not stop.is_set():
-        try:
-            session_id, phone = work.get_nowait()
-        except queue.Empty:
-            return
+        if pending is None:
+            try:
+                pending = work.get_nowait()
+            except queue.Empty:
+                return
+        session_id, phone = pending
         try:
             if connection is None:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -200,11 +202,12 @@ def checkin_client(port: int, work: queue.SimpleQueue, codes: Codes, stop: threa
             if answer in ("checked_in", "already_checked_in"):
                 out["acknowledged"].add((session_id, phone))
                 out["answers"][answer] = out["answers"].get(answer, 0) + 1
+                pending = None
             elif status == 0 or status >= 500:
-                out["retries"] += 1  # no answer: the phone tries again (the server is restarting)
-                work.put((session_id, phone))
+                out["retries"] += 1  # no answer: the phone tries the same check-in again
             else:
                 out["refused"].append(f"{status} {payload[:200]!r}")
+                pending = None
         if status == 0:
             time.sleep(0.05)
     if connection is not None:
