@@ -189,9 +189,9 @@ def postgres_env(database_url: str) -> tuple[dict, list[str]]:
     they are dumped, and only they must be empty to restore.
     """
     url = make_url(database_url)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env = dict(os.environ)  # PGPASSFILE, PGSSLROOTCERT... of the operator still apply
     for key, value in (
-        ("PGHOST", url.host),
+        ("PGHOST", url.host or url.query.get("host")),  # a Unix socket comes as ?host=/run/postgresql
         ("PGPORT", url.port),
         ("PGUSER", url.username),
         ("PGPASSWORD", url.password),
@@ -250,7 +250,7 @@ def postgres_tables(database_url: str) -> int:
         "SELECT count(*) FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
         " AND table_schema NOT IN ('pg_catalog', 'information_schema')"
     )
-    url = make_url(database_url).set(drivername="postgresql", query={})
+    url = make_url(database_url).set(drivername="postgresql")  # psycopg takes libpq's options, sslmode...
     with psycopg.connect(url.render_as_string(hide_password=False)) as connection:
         if schemas:
             return connection.execute(query + " AND table_schema = ANY(%s)", (schemas,)).fetchone()[0]
