@@ -80,6 +80,8 @@ def test_restore_refuses_a_damaged_backup_and_a_database_that_is_not_empty(sqlit
     restored = run(fresh, "restore", str(copy))
     assert restored.exit_code == 0, restored.output
     assert mode(tmp_path / "fresh.db") == 0o600 and "(mới nhất)" in restored.output
+    forced = run(sqlite_app, "restore", str(copy), "--force")
+    assert forced.exit_code == 0 and "integrity_check: ok" in forced.output, forced.output
 
 
 @pytest.mark.no_transaction
