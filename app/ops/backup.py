@@ -128,14 +128,16 @@ def sqlite_checks(path: Path) -> list[str]:
     return ["integrity_check: ok", "foreign_key_check: ok", f"{tables} tables"]
 
 
-def _sqlite_copy(source: Path, destination: Path) -> None:
+def _sqlite_copy(source: Path, destination: Path, self_contained: bool = True) -> None:
     """Copy with the online backup API, all pages in one step (one snapshot, see the module)."""
     reader = sqlite3.connect(source, timeout=30)
-    writer = sqlite3.connect(destination)
+    writer = sqlite3.connect(destination, timeout=30)
     try:
         reader.backup(writer)
-        # The copy inherits WAL mode from the live file; a backup is one self-contained file.
-        writer.execute("PRAGMA journal_mode=DELETE")
+        if self_contained:
+            # A backup inherits WAL mode from the live file; make it one self-contained file.
+            # (Not on restore: the live database keeps its mode, and other connections may be open.)
+            writer.execute("PRAGMA journal_mode=DELETE")
     finally:
         writer.close()
         reader.close()
@@ -175,7 +177,7 @@ def restore_sqlite(database_url: str, source: Path, force: bool) -> Outcome:
         if not target.parent.is_dir():
             raise BackupError("destination_missing", f"Thư mục {target.parent} không tồn tại.")
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    _sqlite_copy(source, target)
+    _sqlite_copy(source, target, self_contained=False)
     return Outcome(target, "sqlite", target.stat().st_size, sqlite_checks(target))
 
 
