@@ -72,15 +72,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
     pysqlite's own transaction handling is switched off and BEGIN is emitted by SQLAlchemy
     (see ``_sqlite_begin``), so savepoints and rollbacks behave as on PostgreSQL.
+    ``synchronous`` is the app's SQLITE_SYNCHRONOUS (NORMAL unless set; docs/reliability.md):
+    Flask-SQLAlchemy only connects inside an app context, so the app's setting is at hand.
     """
     import sqlite3
 
+    from flask import current_app, has_app_context
+
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    synchronous = current_app.config.get("SQLITE_SYNCHRONOUS", "NORMAL") if has_app_context() else "NORMAL"
+    if synchronous not in ("NORMAL", "FULL", "EXTRA"):  # never pasted into SQL unchecked
+        synchronous = "NORMAL"
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -1,10 +1,11 @@
-"""Operations commands: users, reference data, demo data (see API.md's operations contract)."""
+"""Operations commands: users, reference data, demo data, backup and restore (see API.md's operations contract)."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.auth.models import Role
 from app.errors import DomainError
@@ -74,7 +75,52 @@ def demo_command():
         click.echo(f"  {username:<16} {role:<10} {password}")
 
 
+@click.command("backup")
+@click.argument("dest", type=click.Path())  # a str: a trailing slash means "a directory"
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
+@with_appcontext
+def backup_command(dest, force):
+    """Write a consistent, checked copy of the database to DEST (a file, or a directory: timestamped name)."""
+    from app.ops.backup import BackupError, backup
+
+    try:
+        outcome = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], dest, force=force)
+    except BackupError as error:
+        raise click.ClickException(f"Sao lưu thất bại: {error.message}") from None
+    click.echo(f"Đã sao lưu vào {outcome.path} ({outcome.size:,} byte, quyền 600).")
+    click.echo("Kiểm tra: " + "; ".join(outcome.checks))
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Ghi vào cả cơ sở dữ liệu không trống.")
+@with_appcontext
+def restore_command(src, force):
+    """Restore the backup SRC into the database of DATABASE_URL, which must be empty (stop the app first)."""
+    from app.ops.backup import BackupError, alembic_revision, restore
+
+    try:
+        outcome = restore(current_app.config["SQLALCHEMY_DATABASE_URI"], src, force=force)
+    except BackupError as error:
+        raise click.ClickException(f"Khôi phục thất bại: {error.message}") from None
+    db.engine.dispose()  # connections opened before the restore may hold the old schema
+    revision, heads = alembic_revision(db.engine), schema_heads()
+    click.echo(f"Đã khôi phục từ {src}. Kiểm tra: " + "; ".join(outcome.checks))
+    if revision in heads:
+        click.echo(f"Phiên bản lược đồ: {revision} (mới nhất).")
+    else:
+        click.echo(f"Phiên bản lược đồ: {revision}; chạy `flask --app app db upgrade` để nâng lên {', '.join(heads)}.")
+
+
+def schema_heads() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    return list(ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_heads())
+
+
 def register_cli(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

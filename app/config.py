@@ -12,6 +12,9 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 # them is as good as unprotected.
 KNOWN_WEAK_KEYS = {"dev", "secret", "changeme", "change-me", "secret-key", "development", "test"}
 MIN_KEY_LENGTH = 32
+# SQLite's fsync policy in WAL mode (docs/reliability.md): NORMAL survives any process kill;
+# FULL also survives power loss / an OS crash, at one fsync per commit. OFF is never offered.
+SQLITE_SYNCHRONOUS_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
 
 class ConfigError(RuntimeError):
@@ -65,6 +68,9 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         secret_key = load_or_create_secret_key(instance_path)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'app.db'}"
+    sqlite_synchronous = env.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ConfigError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}.")
     certificates_dir = Path(env.get("CERTIFICATES_DIR") or PROJECT_ROOT / "certificates")
     secure_cookies = production or env.get("SECURE_COOKIES") == "1"
 
@@ -75,6 +81,7 @@ def build_config(env: dict | None = None, instance_path: Path | None = None) -> 
         # A server can drop a pooled connection; an SQLite file cannot, and a ping per checkout
         # is a measurable share of a check-in (two checkouts a request).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not normalise_database_url(database_url).startswith("sqlite")},
+        "SQLITE_SYNCHRONOUS": sqlite_synchronous,
         "CERTIFICATES_DIR": str(certificates_dir),
         "MATERIALS_DIR": env.get("MATERIALS_DIR") or str(instance_path / "materials"),
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,

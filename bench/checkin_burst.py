@@ -257,13 +257,13 @@ def free_port() -> int:
 class Server:
     """``gunicorn`` serving one WSGI app on a free port; the same worker settings for every target."""
 
-    def __init__(self, target: str, args, env: dict, chdir: Path, log: Path):
-        self.port = free_port()
+    def __init__(self, target: str, args, env: dict, chdir: Path, log: Path, port: int | None = None):
+        self.port = port or free_port()  # bench/durability_sigkill.py restarts on the same port
         self.log_path = log
         worker = ["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else ["-k", "sync"]
         command = [GUNICORN, "-w", str(args.workers), *worker, "-b", f"127.0.0.1:{self.port}"]
         command += ["--chdir", str(chdir), "--log-level", "warning", target]
-        self.log = open(log, "wb")  # noqa: SIM115 (closed in stop)
+        self.log = open(log, "ab")  # noqa: SIM115 (closed in stop; appended to across restarts)
         self.process = subprocess.Popen(  # noqa: S603 (our own command line)
             command, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
         )

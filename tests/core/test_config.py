@@ -72,3 +72,31 @@ def test_environment_settings_are_read(tmp_path):
     assert config["CERTIFICATES_DIR"] == "/srv/gcn"
     assert config["BASE_URL"] == "https://daotao.example.vn"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_sqlite_synchronous_defaults_to_normal_and_refuses_off(tmp_path):
+    assert build_config({}, instance_path=tmp_path)["SQLITE_SYNCHRONOUS"] == "NORMAL"
+    assert build_config({"SQLITE_SYNCHRONOUS": "full"}, instance_path=tmp_path)["SQLITE_SYNCHRONOUS"] == "FULL"
+    with pytest.raises(ConfigError):
+        build_config({"SQLITE_SYNCHRONOUS": "OFF"}, instance_path=tmp_path)
+
+
+@pytest.mark.parametrize(("setting", "level"), [("NORMAL", 1), ("FULL", 2)])
+def test_every_sqlite_connection_gets_the_configured_synchronous_level(tmp_path, setting, level):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    application = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "k7Vq2xR9mP4wZ8sT1nB6yH3jL5dF0gCa",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sync.db'}",
+            "SQLITE_SYNCHRONOUS": setting,
+        }
+    )
+    with application.app_context(), db.engine.connect() as connection:  # the engine: tests swap db.session
+        assert connection.scalar(text("PRAGMA synchronous")) == level
+        assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+    with application.app_context():
+        db.engine.dispose()

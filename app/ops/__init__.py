@@ -1,0 +1,1 @@
+"""Operations: backups and restores of the database (the CLI calls these services)."""
