@@ -9,6 +9,7 @@ bench/checkin_burst.py) while, over real HTTP,
 and meanwhile kills the gunicorn master and every worker with SIGKILL at random moments,
 restarting on the same port each time. At the end, on the database file:
 - PRAGMA integrity_check is "ok" and PRAGMA foreign_key_check finds nothing;
+- the reports' trained pairs (kept by triggers) are exactly the attendance rows' pairs;
 - every check-in that was acknowledged (HTTP 200, checked_in or already_checked_in) exists,
   exactly once; no (session, person) pair has two rows; every attendance has its audit entry;
 - every import batch is either entirely present (people, enrolments) or entirely absent, and
@@ -73,6 +74,7 @@ class Figures:
     duplicates: int = 0
     missing_audits: int = 0
     half_imports: int = 0
+    stale_pairs: int = 0  # trained_pairs rows that disagree with the attendance rows
     lost_imports: int = 0
     attendances: int = 0
     imported_people: int = 0
@@ -85,6 +87,7 @@ class Figures:
             self.integrity == "ok"
             and not self.foreign_key_violations
             and not (self.lost or self.duplicates or self.missing_audits or self.half_imports or self.lost_imports)
+            and not self.stale_pairs
             and self.checkins_acknowledged > 0
             and self.imports_acknowledged > 0
             and not self.imports_refused
@@ -103,7 +106,7 @@ class Figures:
             f" acknowledged: killed before the answer), {self.imported_people} imported people",
             f"lost: {self.lost}, duplicates: {self.duplicates}, attendances without audit entry: "
             f"{self.missing_audits}, half-imports: {self.half_imports}, acknowledged imports missing: "
-            f"{self.lost_imports}",
+            f"{self.lost_imports}, trained pairs disagreeing with attendance: {self.stale_pairs}",
             *(f"! {error}" for error in self.errors[:10]),
         ]
 
@@ -407,6 +410,15 @@ def check_database(path: Path, figures: Figures, acknowledged: set, batches: dic
             "SELECT count(DISTINCT object_id) FROM audit_entries WHERE action = 'attendance.create'"
         ).fetchone()[0]
         figures.missing_audits = max(0, figures.attendances - audited)
+        # The reports' pairs, kept by triggers, must say exactly what the attendance rows say.
+        kept = set(connection.execute("SELECT activity_id, person_id FROM trained_pairs"))
+        attended = set(
+            connection.execute(
+                "SELECT DISTINCT s.activity_id, a.person_id FROM attendances a"
+                " JOIN activity_sessions s ON s.id = a.session_id"
+            )
+        )
+        figures.stale_pairs = len(kept ^ attended)
         per_batch = {
             workplace: (people, enrolled)
             for workplace, people, enrolled in connection.execute(
