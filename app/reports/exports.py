@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app.budget.models import BudgetLine, LineKind
 from app.certificates.pdf import BOLD, REGULAR, register_fonts
+from app.core.exports import workbook_bytes
 from app.core.formats import date_vn, date_words_vn, decimal_vn, money_vn, number_vn, percent_vn
 from app.core.pdf import build_document
 from app.extensions import db
@@ -190,9 +191,7 @@ def xlsx_bytes(board: Dashboard, tables: list[trained.Breakdown], publish: bool 
         sheet.column_dimensions["A"].width = 48
         for letter in "BCDEF":
             sheet.column_dimensions[letter].width = 14
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def sheet_title(label: str) -> str:
