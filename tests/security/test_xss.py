@@ -76,3 +76,18 @@ def test_json_answers_keep_the_text_and_declare_json(client, auth, api):
     assert response.mimetype == "application/json" and response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.get_json()["full_name"] == XSS  # data, not markup: the client decides how to show it
     assert db.session.scalar(select(Person.full_name).where(Person.id == person.id)) == XSS
+
+
+def test_only_the_escaping_helper_builds_reportlab_paragraphs():
+    import re
+
+    from app.config import PROJECT_ROOT
+
+    builders = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "app").rglob("*.py")
+        if re.search(r"\bParagraph\(", path.read_text(encoding="utf-8"))
+        and path.name != "pdf.py"
+        or (path.name == "pdf.py" and path.parent.name != "core" and "Paragraph(" in path.read_text(encoding="utf-8"))
+    ]
+    assert builders == [], "build paragraphs with app.core.pdf.paragraph (it escapes stored text)"
