@@ -238,3 +238,15 @@ def test_a_body_over_the_limit_is_413_with_a_translated_page(app, client, auth, 
     assert response.status_code == 413
     expected = "Tệp hoặc dữ liệu gửi lên quá lớn." if language == "vi" else "too large"
     assert expected in page and "Werkzeug" not in page and "Traceback" not in page
+
+
+def test_the_refusal_reads_in_english_too(client, auth):
+    auth.login(make_user(Role.organiser))
+    client.post("/lang", data={"lang": "en"})
+    activity = make_activity()
+    page = client.post(
+        f"/activities/{activity.id}/import",
+        data={"file": (io.BytesIO(xml_bomb()), "bom.xlsx")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "unsafe DTD/ENTITY declaration" in page
