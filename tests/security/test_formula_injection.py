@@ -49,7 +49,7 @@ def test_every_export_shows_formula_text_as_text(app, client, auth):
                 problems.append(f"{url}: {value!r}")
             if isinstance(value, str) and "HYPERLINK" in value:
                 carried.add(rule.endpoint)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     # The payload really reached every export that prints stored text, so the check above could fail.
     assert {r.endpoint for r in rules} - FIXED_CONTENT <= carried
 
