@@ -167,7 +167,7 @@ def record_refusal(status: int) -> None:
             after={"status": status, "method": request.method, "path": request.path[:300]},
         )
         db.session.commit()
-    except SQLAlchemyError:  # the refusal still stands; the log line below the handler keeps the trace
+    except SQLAlchemyError:  # the refusal still stands; the handler's warning keeps a trace of it
         db.session.rollback()
         log.exception("Could not audit a refused access")
 

@@ -18,7 +18,7 @@ from app.geo.models import UnitLevel
 from app.people import services as people
 from app.people.models import Person
 from app.people.services import PeopleFilter, PossibleDuplicate
-from app.permissions import get_in_scope_or_404, public, require
+from app.permissions import get_in_scope_or_404, public, require, require_unit_in_scope
 from app.reference import services as reference
 from app.reference.models import Ethnicity, ParticipantCategory
 
@@ -110,6 +110,7 @@ def person_list():
     """People within the caller's scope; ``q`` searches names without diacritics."""
     filters = PeopleFilter(q=(request.args.get("q") or "").strip()[:100] or None)
     filters.unit_id = int_or_none(request.args.get("unit_id"))
+    require_unit_in_scope(filters.unit_id)  # another district's unit: 404, as on the pages
     return paginate(people.search(current_user, filters), schemas.person)
 
 
