@@ -171,3 +171,37 @@ def test_a_report_filter_or_drill_down_into_another_district_is_404(client, auth
     assert api("GET", f"/reports/trained?unit_id={cao_loc}", user=officer).status_code == 404
     assert api("GET", f"/people?unit_id={cao_loc}", user=officer).status_code == 404
     assert api("GET", f"/people?unit_id={loc_binh}", user=officer).status_code == 200
+
+
+def test_another_districts_person_named_in_a_form_or_body_is_refused(client, auth, api):
+    """Ids in a body, not the URL: enrol, transfer to, merge with or move a person out of scope."""
+    from app.people.models import Person
+
+    objects = route_objects()
+    elsewhere, _ = out_of_scope_objects(objects)
+    other, own = elsewhere["person_id"], objects["person_id"]
+    activity, enrolment = objects["activity_id"], objects["enrolment_id"]
+    from app.planning.models import Activity, ActivityStatus
+
+    db.session.get(Activity, activity).status = ActivityStatus.open  # taking enrolments: only scope may refuse
+    db.session.flush()
+    officer = make_user(Role.district)
+    auth.login(officer)
+    enrolled_before = db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.person_id == other))
+
+    response = api("POST", f"/activities/{activity}/enrolments", user=officer, json={"person_id": other})
+    unknown = api("POST", f"/activities/{activity}/enrolments", user=officer, json={"person_id": 999999999})
+    assert response.status_code == 422 and response.get_json() == unknown.get_json()  # as for no such person
+    client.post(f"/activities/{activity}/enrolments", data={"person_ids": [other]})
+    client.post(f"/activities/{activity}/enrolments/{enrolment}/transfer", data={"person_id": other, "reason": "x"})
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.person_id == other)) == enrolled_before
+    assert db.session.get(Enrolment, enrolment).person_id == own
+
+    client.post("/people/merge", data={"keep_id": own, "person_ids": [own, other]})
+    db.session.expire_all()
+    assert db.session.get(Person, other).merged_into_id is None and db.session.get(Person, own).merged_into_id is None
+
+    moved = api("PATCH", f"/people/{own}", user=officer, json={"unit_id": unit("183").id})
+    db.session.expire_all()
+    assert moved.status_code in (404, 422) and db.session.get(Person, own).unit_id != unit("183").id
