@@ -91,3 +91,29 @@ def test_only_the_escaping_helper_builds_reportlab_paragraphs():
         or (path.name == "pdf.py" and path.parent.name != "core" and "Paragraph(" in path.read_text(encoding="utf-8"))
     ]
     assert builders == [], "build paragraphs with app.core.pdf.paragraph (it escapes stored text)"
+
+
+def test_an_uploaded_file_is_only_ever_a_download(client, auth):
+    """A material is served as an attachment with its checked type and nosniff, never rendered as a
+    page of ours: a .txt holding a script stays text, and .html or .svg are not taken at all."""
+    import io
+
+    from app.materials.models import Material
+
+    auth.login(make_user(Role.organiser))
+
+    def upload(name, content):
+        return client.post(
+            "/materials/new",
+            data={"title": "Tài liệu", "file": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+        )
+
+    for name in ("trang.html", "anh.svg", "trang.htm"):
+        assert "Chỉ nhận tệp PDF" in upload(name, XSS.encode()).get_data(as_text=True)
+    assert upload("ghi-chu.txt", XSS.encode()).status_code == 302
+    material = db.session.scalars(select(Material).order_by(Material.id.desc())).first()
+    version = material.current
+    response = client.get(f"/materials/{material.id}/versions/{version.id}/download")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.mimetype == "text/plain" and response.headers["X-Content-Type-Options"] == "nosniff"
