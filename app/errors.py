@@ -72,8 +72,11 @@ def register_error_handlers(app):
     def handle_http(status):
         def handler(error):
             code, message = HTTP_MESSAGES[status]
-            if status == 404 and getattr(error, "description", None) == "out_of_scope":
-                log.warning("Out-of-scope object request: %s %s", request.method, request.path)
+            if status == 403 or (status == 404 and getattr(error, "description", None) == "out_of_scope"):
+                from app.permissions import record_refusal  # permissions import the models; errors must not
+
+                log.warning("Refused %s: %s %s", status, request.method, request.path)
+                record_refusal(status)
             headers = _protocol_headers(error)
             if wants_json():
                 body, _ = json_error(status, code, message)

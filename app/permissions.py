@@ -5,14 +5,18 @@ Views declare their rule with ``@require("<permission>")`` or ``@public``; templ
 A test walks ``app.url_map`` and fails on any endpoint without a declared rule.
 """
 
+import logging
 from functools import wraps
 
 from flask import abort, g, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.models import Role
 from app.extensions import db, login_manager
 from app.geo.services import descendant_unit_ids
+
+log = logging.getLogger(__name__)
 
 STAFF = frozenset(Role)
 PUBLIC = "public"
@@ -118,12 +122,54 @@ def restrict_to_scope(query, unit_column, user=None):
     return query.where(unit_column.in_(allowed))
 
 
+OUT_OF_SCOPE = "out_of_scope"  # the 404's description when the object exists: the refusal is audited
+
+
+def not_found(existing=None):
+    """The one 404 for an object that does not exist or that the user may not reach: the answer
+    never reveals which, but an existing object's refusal is audited (see ``record_refusal``)."""
+    abort(404, description=OUT_OF_SCOPE if existing is not None else None)
+
+
 def get_in_scope_or_404(model, object_id, user=None):
     """Load an object the user may reach; anything else, existing or not, is the same 404."""
     obj = db.session.get(model, object_id)
     if obj is None or not in_scope(user or current_user, obj):
-        abort(404, description="out_of_scope" if obj is not None else None)
+        not_found(obj)
     return obj
+
+
+def require_unit_in_scope(unit_id: int | None, user=None) -> None:
+    """A filter or drill-down naming a unit outside the user's scope is a 404, like the unit's objects."""
+    allowed = scope_unit_ids(user)
+    if unit_id is not None and allowed is not None and unit_id not in allowed:
+        not_found(unit_id)
+
+
+def record_refusal(status: int) -> None:
+    """Audit one refused access (a role without the permission: 403; an object out of scope: 404)
+    as ``authorization.denied``, whichever view refused it: the error handlers call this.
+
+    The request's own work is rolled back first (it failed), so the entry is all that is committed.
+    """
+    from app.audit.services import DENIED_ACTION, record
+    from app.core.transactions import start_writing
+
+    if not getattr(current_user, "is_authenticated", False):
+        return  # not signed in is a 401 or the login page, not a refused authorisation
+    db.session.rollback()
+    try:
+        start_writing()
+        record(
+            DENIED_ACTION,
+            object_type="endpoint",
+            object_id=(request.endpoint or "-")[:64],
+            after={"status": status, "method": request.method, "path": request.path[:300]},
+        )
+        db.session.commit()
+    except SQLAlchemyError:  # the refusal still stands; the handler's warning keeps a trace of it
+        db.session.rollback()
+        log.exception("Could not audit a refused access")
 
 
 # -- declaring rules on views --------------------------------------------------------
@@ -142,7 +188,7 @@ def require(permission: str):
                     abort(401)
                 return login_manager.unauthorized()
             if not has_permission(current_user, permission):
-                abort(403)
+                abort(403)  # audited by the error handler (record_refusal)
             return view(*args, **kwargs)
 
         guarded.permission = permission

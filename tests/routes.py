@@ -145,3 +145,97 @@ def format_rule(rule_text: str, objects: dict) -> str:
     if rule_text.startswith("/resources/"):
         objects = {**objects, "kind": "trainers", "row_id": make_trainer().id}
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(objects[m.group(1)]), rule_text)
+
+
+# Every URL parameter naming an object a district officer's scope limits (people, and what belongs
+# to an activity held in a district); the others (plans, budget lines, reference rows, materials)
+# are the province's and every staff member reads them.
+SCOPED_PARAMETERS = {
+    "activity_id",
+    "session_id",
+    "destination_id",
+    "member_id",
+    "request_id",
+    "use_id",
+    "questionnaire_id",
+    "question_id",
+    "estimate_line_id",
+    "person_id",
+    "enrolment_id",
+    "attendance_id",
+    "certificate_id",
+}
+PERSON_PARAMETERS = {"person_id", "enrolment_id", "attendance_id", "certificate_id"}
+OTHER_PERSON_NAME = "Vi Thị Ngoài Phạm"
+OTHER_ACTIVITY_TITLE = "Lớp tập huấn riêng của Cao Lộc"
+
+
+def out_of_scope_objects(objects: dict, district_code: str = "183") -> tuple[dict, dict]:
+    """Twins of ``route_objects()`` in another district (Cao Lộc by default), for IDOR walks.
+
+    Returns two maps over ``objects``: ``elsewhere``, where the activity is held in the other
+    district and every object under it belongs there; ``mixed``, where the activity is the visible
+    one of ``objects`` but the person, enrolment, attendance and certificate are the other district's.
+    """
+    from datetime import date as _date
+
+    from app.attendance.models import Attendance, Method
+    from app.certificates.models import Certificate, Register
+    from app.evaluations.services import add_question, create
+    from app.planning.models import ActivityMember, Destination
+    from app.registration.models import Enrolment, RegistrationRequest
+
+    organiser = make_user(Role.organiser)
+    person = make_person(district_code=district_code, full_name=OTHER_PERSON_NAME, phone="0912000777")
+    activity = make_activity(unit=unit(district_code), title=OTHER_ACTIVITY_TITLE)
+    session = make_session(activity)
+    stop = Destination(activity=activity, place="Xã khác", start_date=activity.start_date, end_date=activity.start_date)
+    member = ActivityMember(activity=activity, person=person)
+    register = Register(year=2023, symbol="GCN-CL")
+    db.session.add_all([stop, member, register])
+    db.session.flush()
+
+    def enrol_and_attend(activity_id, session_id, number):
+        enrolment = Enrolment(activity_id=activity_id, person_id=person.id, status="registered", unit_id=person.unit_id)
+        db.session.add(enrolment)
+        db.session.flush()
+        attendance = Attendance(
+            session_id=session_id,
+            person_id=person.id,
+            enrolment_id=enrolment.id,
+            checked_in_at=session.starts_at,
+            method=Method.manual,
+            flags=[],
+        )
+        certificate = Certificate(
+            activity_id=activity_id,
+            person_id=person.id,
+            register_id=register.id,
+            number=number,
+            serial=f"{number:04d}/GCN-CL",
+            issued_on=_date(2023, 5, 12),
+            data={"full_name": person.full_name, "course": OTHER_ACTIVITY_TITLE},
+        )
+        db.session.add_all([attendance, certificate])
+        db.session.flush()
+        return {"enrolment_id": enrolment.id, "attendance_id": attendance.id, "certificate_id": certificate.id}
+
+    request_row = RegistrationRequest(activity_id=activity.id, data={"full_name": OTHER_PERSON_NAME})
+    db.session.add(request_row)
+    db.session.flush()
+    questionnaire = create(activity, {"kind": "survey", "title": "Khảo sát Cao Lộc"}, organiser)
+    question = add_question(questionnaire, {"type": "likert", "text": "Nội dung phù hợp"})
+    elsewhere = {
+        **objects,
+        "person_id": person.id,
+        "activity_id": activity.id,
+        "session_id": session.id,
+        "destination_id": stop.id,
+        "member_id": member.id,
+        "request_id": request_row.id,
+        "questionnaire_id": questionnaire.id,
+        "question_id": question.id,
+        **enrol_and_attend(activity.id, session.id, 1),
+    }
+    mixed = {**objects, "person_id": person.id, **enrol_and_attend(objects["activity_id"], objects["session_id"], 2)}
+    return elsewhere, mixed

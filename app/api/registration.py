@@ -1,6 +1,6 @@
 """JSON API v1: enrolments (shared API.md, "Registration and attendance")."""
 
-from flask import abort, jsonify
+from flask import jsonify
 from flask_login import current_user
 
 from app.api.blueprint import body_json, bp, paginate
@@ -9,7 +9,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.errors import ValidationError
 from app.extensions import db
 from app.people.models import Person
-from app.permissions import can, in_scope, require
+from app.permissions import can, in_scope, not_found, require
 from app.planning.services import get_visible_or_404 as _activity_or_404
 from app.registration import services
 from app.registration.models import Enrolment, EnrolmentStatus
@@ -62,7 +62,7 @@ def enrolment_cancel(activity_id, enrolment_id):
     activity = _activity_or_404(activity_id)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.activity_id != activity.id or not in_scope(current_user, enrolment.person):
-        abort(404)
+        not_found(enrolment)
     reason = body_json().get("reason")
     promoted = services.cancel(enrolment, current_user, reason if isinstance(reason, str) else None)
     db.session.commit()

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.api.blueprint import bp
 from app.core.i18n import lazy_gettext as _l
 from app.errors import ValidationError
-from app.permissions import require
+from app.permissions import require, require_unit_in_scope
 from app.reports import trained
 from app.reports.filters import FilterError, parse
 
@@ -25,6 +25,7 @@ def trained_report():
         report_filter = parse(request.args)
     except FilterError as error:
         raise ValidationError("invalid_filter", _l("Tham số lọc không hợp lệ."), {"filter": str(error)}) from None
+    require_unit_in_scope(report_filter.unit_id)  # another district's unit: 404, as on the pages
     table = trained.breakdown(by, report_filter, current_user)
     return jsonify(
         {

@@ -18,7 +18,7 @@ from app.geo.models import UnitLevel
 from app.people import services as people
 from app.people.models import Person
 from app.people.services import PeopleFilter, PossibleDuplicate
-from app.permissions import get_in_scope_or_404, public, require
+from app.permissions import get_in_scope_or_404, public, require, require_unit_in_scope
 from app.reference import services as reference
 from app.reference.models import Ethnicity, ParticipantCategory
 
@@ -115,6 +115,7 @@ def person_list():
         raise ValidationError(
             "invalid_filter", _l("Tham số lọc không hợp lệ."), {"unit_id": _l("unit_id phải là số nguyên.")}
         )
+    require_unit_in_scope(filters.unit_id)  # another district's unit: 404, as on the pages
     return paginate(people.search(current_user, filters), schemas.person)
 
 

@@ -7,12 +7,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from app.attendance.reports import PersonRate, SessionRow
 from app.core.exports import spreadsheet_safe
 from app.core.formats import datetime_vn
-from app.core.pdf import build_document
+from app.core.pdf import build_document, paragraph
 from app.planning.models import Activity, ActivitySession
 from app.registration.letters import BOLD, REGULAR, _register_fonts
 from app.registration.services import xlsx
@@ -94,10 +94,10 @@ def sign_in_pdf(session: ActivitySession, rows: list[SessionRow]) -> bytes:
     activity = session.activity
     venue = session.effective_venue
     story = [
-        Paragraph("DANH SÁCH ĐIỂM DANH", title),
+        paragraph("DANH SÁCH ĐIỂM DANH", title),
         Spacer(1, 2 * mm),
-        Paragraph(activity.title, plain),
-        Paragraph(f"{session.title} — {_when(session)}" + (f" — {venue.name}" if venue else ""), plain),
+        paragraph(activity.title, plain),
+        paragraph(f"{session.title} — {_when(session)}" + (f" — {venue.name}" if venue else ""), plain),
         Spacer(1, 5 * mm),
     ]
     data = [["STT", "Họ và tên", "Năm sinh", "Đơn vị", "Chức vụ", "Ký tên"]]
@@ -106,10 +106,10 @@ def sign_in_pdf(session: ActivitySession, rows: list[SessionRow]) -> bytes:
         data.append(
             [
                 str(index),
-                Paragraph(person.full_name, cell),
+                paragraph(person.full_name, cell),
                 str(person.year_of_birth or ""),
-                Paragraph(person.unit.full_name if person.unit else "", cell),
-                Paragraph(person.position or "", cell),
+                paragraph(person.unit.full_name if person.unit else "", cell),
+                paragraph(person.position or "", cell),
                 "",
             ]
         )
@@ -132,7 +132,7 @@ def sign_in_pdf(session: ActivitySession, rows: list[SessionRow]) -> bytes:
     story.append(table)
     story += [
         Spacer(1, 8 * mm),
-        Paragraph(f"Tổng số: {len(rows)} người. Có mặt: ........ người. Vắng: ........ người.", cell),
+        paragraph(f"Tổng số: {len(rows)} người. Có mặt: ........ người. Vắng: ........ người.", cell),
     ]
     return build_document(story, A4, (12, 15), "Danh sách điểm danh", on_page=_page_number)
 

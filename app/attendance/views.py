@@ -29,7 +29,7 @@ from app.errors import json_error
 from app.extensions import csrf, db, limiter
 from app.materials.services import qr_png, qr_response
 from app.people.models import Person
-from app.permissions import can, in_scope, public, require
+from app.permissions import can, in_scope, not_found, public, require
 from app.planning import services as planning
 from app.planning.models import ActivitySession
 from app.planning.services import get_visible_or_404 as _activity_or_404
@@ -187,7 +187,7 @@ def remove(session_id, attendance_id):
     session = session_or_404(session_id)
     attendance = db.session.get(Attendance, attendance_id)
     if attendance is None or attendance.session_id != session.id or not in_scope(current_user, attendance.person):
-        abort(404)
+        not_found(attendance)
     form = BaseForm()
     if form.submit(lambda: services.remove(attendance, current_user, request.form.get("reason")) or True):
         flash(_("Đã xóa lượt điểm danh."), "success")

@@ -116,8 +116,9 @@ _INSERT_ENTRY = insert(AuditEntry)
 EXPORT_ACTION = "personal_data.export"
 REVEAL_ACTION = "person.reveal_id_number"
 REFUSAL_ACTION = "attendance.refuse"
+DENIED_ACTION = "authorization.denied"  # app.permissions.record_refusal
 # Entries that record a read or a refused attempt, not a change: a GET may write them.
-RECORD_ONLY_ACTIONS = frozenset({EXPORT_ACTION, REFUSAL_ACTION})
+RECORD_ONLY_ACTIONS = frozenset({EXPORT_ACTION, REFUSAL_ACTION, DENIED_ACTION})
 _LONG_NUMBER = re.compile(r"\d{9,}")
 
 

@@ -11,6 +11,24 @@ def spreadsheet_safe(value):
     return value
 
 
+def workbook_bytes(workbook) -> bytes:
+    """The one way an export saves an .xlsx: every text cell made safe first, whatever built it.
+
+    openpyxl stores a string that starts with "=" as a formula, so a name typed as
+    '=HYPERLINK(...)' would run in Excel; here it becomes text. Numbers stay numbers.
+    """
+    import io
+
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.value = spreadsheet_safe(cell.value)  # re-typed as a string cell by openpyxl
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

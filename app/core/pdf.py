@@ -16,6 +16,20 @@ import threading
 DRAWING = threading.Lock()
 
 
+def paragraph(text, style):
+    """A ReportLab paragraph that prints ``text`` exactly as written.
+
+    ReportLab reads tags in a paragraph's text as markup: a name such as '<img src=x ...>' would
+    crash the document, and an <img src="/path"> would make the server open that file. Every
+    paragraph of stored text is built here, escaped; a test holds that nothing else builds one.
+    """
+    from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(str(text)), style)
+
+
 def build_document(story: list, pagesize, margin_mm: tuple[float, float], title: str, on_page=None) -> bytes:
     """A flowing document (tables, paragraphs) drawn under the lock; ``margin_mm`` is (sides, top
     and bottom), ``on_page`` draws on every page (a page number)."""

@@ -14,14 +14,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.attendance.models import Attendance
 from app.core.exports import spreadsheet_safe
 from app.core.formats import date_vn, number_vn
-from app.core.pdf import build_document
+from app.core.pdf import build_document, paragraph
 from app.core.words import money_words_vn
 from app.costs.estimates import default_place, estimate_of
 from app.costs.models import Place, SpendingNorm
@@ -173,15 +173,15 @@ def pdf_bytes(listing: AllowanceList) -> bytes:
     story = []
     if organisation is not None:
         story += [
-            Paragraph(organisation.name.upper(), ParagraphStyle("org", parent=cell, fontName=BOLD)),
+            paragraph(organisation.name.upper(), ParagraphStyle("org", parent=cell, fontName=BOLD)),
             Spacer(1, 3 * mm),
         ]
-    story += [Paragraph(heading[0], title)] + [Paragraph(line, plain) for line in heading[1:]] + [Spacer(1, 4 * mm)]
+    story += [paragraph(heading[0], title)] + [paragraph(line, plain) for line in heading[1:]] + [Spacer(1, 4 * mm)]
     per_day = len(listing.days) <= PER_DAY_COLUMNS
     head = ParagraphStyle("head", fontName=BOLD, fontSize=8.5, leading=10.5, alignment=1)
-    data = [[Paragraph(text, head) for text in _header(listing)]]
+    data = [[paragraph(text, head) for text in _header(listing)]]
     for index, row in enumerate(listing.rows, start=1):
-        cells = [str(index), Paragraph(row.person.full_name, cell), Paragraph(row.person.unit.full_name, cell)]
+        cells = [str(index), paragraph(row.person.full_name, cell), paragraph(row.person.unit.full_name, cell)]
         if per_day:
             cells += ["x" if day in row.days else "" for day in listing.days]
         data.append(cells + [str(len(row.days)), _rate_text(row), number_vn(row.total), ""])
@@ -214,12 +214,12 @@ def pdf_bytes(listing: AllowanceList) -> bytes:
     story += [
         table,
         Spacer(1, 4 * mm),
-        Paragraph(f"Tổng số tiền: {number_vn(listing.total)} đồng.", left),
-        Paragraph(f"Bằng chữ: {listing.words}.", left),
+        paragraph(f"Tổng số tiền: {number_vn(listing.total)} đồng.", left),
+        paragraph(f"Bằng chữ: {listing.words}.", left),
     ]
     if listing.on_payroll:
         story.append(
-            Paragraph(
+            paragraph(
                 f"({listing.on_payroll} người hưởng lương từ ngân sách nhà nước không thuộc danh sách này.)", left
             )
         )

@@ -1,10 +1,9 @@
 """Evaluation results as .xlsx: one sheet per view, Vietnamese headers, numbers as numbers."""
 
-import io
 
 import openpyxl
 
-from app.core.exports import spreadsheet_safe
+from app.core.exports import spreadsheet_safe, workbook_bytes
 from app.evaluations.models import QuestionType
 from app.evaluations.results import SPLITS, PrePost, Results
 
@@ -93,6 +92,4 @@ def results_xlsx(r: Results, prepost: PrePost | None) -> bytes:
             + [[p.full_name, _round(a, 4), _round(b, 4), _round(g, 4)] for p, a, b, g in prepost.rows]
             + [["Trung bình", _round(prepost.pre_mean, 4), _round(prepost.post_mean, 4), _round(prepost.gain, 4)]],
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

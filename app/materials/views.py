@@ -108,10 +108,7 @@ def _send_version(version: MaterialVersion):
 
 
 def _visible_activity(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or not planning.can_see(current_user, activity):
-        abort(404)
-    return activity
+    return planning.get_visible_or_404(activity_id)  # one 404 for missing and hidden; the hidden audited
 
 
 def _attach_form(activity: Activity) -> AttachForm:

@@ -18,7 +18,7 @@ from app.people import services
 from app.people.forms import MergeForm, PersonForm
 from app.people.models import Gender, Person
 from app.people.services import PeopleFilter, PossibleDuplicate
-from app.permissions import get_in_scope_or_404, require, scope_unit_ids
+from app.permissions import get_in_scope_or_404, require, require_unit_in_scope, scope_unit_ids
 from app.reference import services as reference
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -36,9 +36,11 @@ def _filters_from_request() -> PeopleFilter:
         except ValueError:
             return None
 
+    unit_id = as_int("unit_id")
+    require_unit_in_scope(unit_id)  # another district's unit: 404, as its people are
     return PeopleFilter(
         q=(args.get("q") or "").strip()[:100] or None,
-        unit_id=as_int("unit_id"),
+        unit_id=unit_id,
         gender=as_enum(Gender, "gender"),
         level=as_enum(UnitLevel, "level"),
         category_id=as_int("category_id"),

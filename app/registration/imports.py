@@ -346,9 +346,9 @@ def run_per_row(activity: Activity, filename: str, data: bytes, user, *, commit:
 
 def template_workbook() -> bytes:
     """The .xlsx template with Vietnamese headers and one example row."""
-    import io
-
     import openpyxl
+
+    from app.core.exports import workbook_bytes
 
     workbook = openpyxl.Workbook()
     sheet_ = workbook.active
@@ -371,6 +371,4 @@ def template_workbook() -> bytes:
     )
     for column in sheet_.columns:
         sheet_.column_dimensions[column[0].column_letter].width = 22
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -515,9 +515,9 @@ def export_rows(activity: Activity, user) -> list[list]:
 
 
 def xlsx(rows: list[list], title: str) -> bytes:
-    import io
-
     import openpyxl
+
+    from app.core.exports import workbook_bytes
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -526,6 +526,4 @@ def xlsx(rows: list[list], title: str) -> bytes:
         sheet.append(row)
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 20
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -11,7 +11,7 @@ from app.geo.services import unit_choices
 from app.people.models import Person
 from app.people.services import PeopleFilter
 from app.people.services import search as search_people
-from app.permissions import can, in_scope, public, require
+from app.permissions import can, in_scope, not_found, public, require
 from app.planning.models import Activity
 from app.planning.services import get_visible_or_404 as _activity_or_404
 from app.reference import services as reference
@@ -26,7 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _enrolment_or_404(activity: Activity, enrolment_id: int) -> Enrolment:
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.activity_id != activity.id or not in_scope(current_user, enrolment.person):
-        abort(404)
+        not_found(enrolment)
     return enrolment
 
 

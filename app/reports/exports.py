@@ -9,20 +9,20 @@ column is hidden when a lone hidden cell could be worked out from the total.
 import io
 from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape
 
 from flask import current_app
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 from sqlalchemy import select
 
 from app.budget.models import BudgetLine, LineKind
 from app.certificates.pdf import BOLD, REGULAR, register_fonts
+from app.core.exports import workbook_bytes
 from app.core.formats import date_vn, date_words_vn, decimal_vn, money_vn, number_vn, percent_vn
-from app.core.pdf import build_document
+from app.core.pdf import build_document, paragraph
 from app.extensions import db
 from app.planning.models import Plan
 from app.reference.models import Organisation
@@ -190,9 +190,7 @@ def xlsx_bytes(board: Dashboard, tables: list[trained.Breakdown], publish: bool 
         sheet.column_dimensions["A"].width = 48
         for letter in "BCDEF":
             sheet.column_dimensions[letter].width = 14
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def sheet_title(label: str) -> str:
@@ -366,7 +364,7 @@ def pdf_bytes(
     cell = ParagraphStyle("cell", parent=plain, fontSize=9.5, leading=11.5)
 
     def p(text, style=plain):
-        return Paragraph(escape(text), style)
+        return paragraph(text, style)
 
     left = [
         p((head.parent or "").upper(), centred),

@@ -343,11 +343,9 @@ def xlsx_bytes(period: ReportingPeriod, rows: list[FrameworkRow], scope: str | N
 
     :param scope: for a reader limited to some units, which units the computed figures cover.
     """
-    import io
-
     import openpyxl
 
-    from app.core.exports import spreadsheet_safe
+    from app.core.exports import spreadsheet_safe, workbook_bytes
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -387,9 +385,7 @@ def xlsx_bytes(period: ReportingPeriod, rows: list[FrameworkRow], scope: str | N
         sheet[f"I{line}"].number_format = "0.0%"
     for column, width in zip("ABCDEFGHIJKLM", (5, 10, 50, 12, 14, 10, 14, 14, 16, 50, 40, 10, 40), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # -- loading and editing ----------------------------------------------------------------------------

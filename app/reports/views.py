@@ -17,7 +17,7 @@ from app.core.exports import XLSX_MIME, download
 from app.core.paging import paginate_rows
 from app.extensions import db
 from app.geo.models import AdminUnit, UnitLevel
-from app.permissions import require, scope_unit_ids
+from app.permissions import require, require_unit_in_scope, scope_unit_ids
 from app.planning.models import Activity, ActivityKind
 from app.reference.models import TrainingTopic
 from app.reports import dashboard as dashboards
@@ -25,16 +25,19 @@ from app.reports import exports, trained
 from app.reports.filters import PERIODS, FilterError, ReportFilter, parse
 
 bp = Blueprint("reports", __name__)
+UNIT_BREAKDOWNS = ("district", "unit")  # breakdowns whose key is a unit's id
 
 
 def _filter() -> tuple[ReportFilter, bool]:
     """The request's filter; on a bad value, a flashed error and this year's default (nothing lost:
     the form is shown again with what was typed)."""
     try:
-        return parse(request.args, default_year=date.today().year), True
+        report_filter = parse(request.args, default_year=date.today().year)
     except FilterError as error:
         flash(str(error), "error")
         return ReportFilter(year=date.today().year), False
+    require_unit_in_scope(report_filter.unit_id)  # another district's unit: 404, as its people are
+    return report_filter, True
 
 
 def _choices(report_filter: ReportFilter) -> dict:
@@ -97,7 +100,10 @@ def _group() -> tuple[str | None, str | None]:
     by = request.args.get("by") or None
     if by is not None and by not in trained.BREAKDOWNS:
         abort(404)
-    return by, (request.args.get("key") or trained.UNKNOWN) if by else None
+    key = (request.args.get("key") or trained.UNKNOWN) if by else None
+    if by in UNIT_BREAKDOWNS and key.isdigit():
+        require_unit_in_scope(int(key))  # a drill-down into another district's unit
+    return by, key
 
 
 def _group_label(by: str | None, key: str | None) -> str | None:

@@ -92,7 +92,8 @@ def test_get_requests_change_nothing(app, client, auth):
     from app.audit.services import RECORD_ONLY_ACTIONS
 
     def snapshot():
-        # Downloads of personal data and refused check-ins are logged (records, not changes).
+        # Downloads of personal data, refused check-ins and refused requests (an admin lacks
+        # costs.edit) are logged: records of an attempt, not changes of data.
         return (
             db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action.not_in(RECORD_ONLY_ACTIONS))),
             db.session.scalar(select(func.count(Person.id))),

@@ -1,0 +1,1 @@
+"""Security checks as automated tests (issue 10)."""
