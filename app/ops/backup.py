@@ -218,7 +218,7 @@ def _tool(name: str) -> str:
 
 
 def _run(command: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, env=env, stderr=subprocess.PIPE, check=False, **kwargs)  # noqa: S603
+    result = subprocess.run(command, env=env, stderr=subprocess.PIPE, check=False, **kwargs)  # noqa: S603  (pg_dump/pg_restore by absolute path, arguments a list, no shell)
     if result.returncode != 0:
         detail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise BackupError("dump_failed", f"{Path(command[0]).name} thất bại: {' '.join(detail)}")

@@ -4,10 +4,7 @@ The server runs in a thread with a thread per request and a database of its own 
 or a private PostgreSQL schema), so the requests really race in separate transactions.
 """
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +18,7 @@ from app.extensions import db
 from app.people.models import Gender, Person
 from app.planning.models import ActivitySession
 from app.registration.models import Enrolment, EnrolmentStatus
+from tests.live import post_json
 from tests.registration.test_concurrency import _setup, fresh_app  # noqa: F401  (fixture)
 
 ATTEMPTS = 50
@@ -63,20 +61,6 @@ def live(fresh_app):  # noqa: F811
     server.shutdown()
 
 
-def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310  (a http://127.0.0.1 URL built here)
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (the same local URL)
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
 @pytest.mark.no_transaction
 def test_fifty_simultaneous_check_ins_of_one_person_record_one_row(live):
     application, base = live
@@ -90,7 +74,7 @@ def test_fifty_simultaneous_check_ins_of_one_person_record_one_row(live):
         start.wait()
         # Half are retries of one tap (same nonce), half are separate taps.
         nonce = "same-tap" if index % 2 else f"tap-{index}"
-        answers.append(_post(url, {"phone": phone, "nonce": nonce}))
+        answers.append(post_json(url, {"phone": phone, "nonce": nonce}))
 
     threads = [threading.Thread(target=tap, args=(i,)) for i in range(ATTEMPTS)]
     for thread in threads:

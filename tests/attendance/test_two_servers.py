@@ -7,7 +7,6 @@ same moment, and the check-in rate limit is counted in Redis for both together.
 bench/two_servers.py runs the same with gunicorn and 500 people, and measures it.
 """
 
-import json
 import os
 import threading
 import urllib.error
@@ -29,6 +28,7 @@ from app.planning.models import Activity, ActivitySession
 from app.registration import services as registration
 from tests.auth.test_rate_limit_shared import REDIS_URL, redis_client  # noqa: F401  (fixture)
 from tests.conftest import build_test_app, drop_postgres_schema, postgres_url, private_postgres_schema, upgrade_to_head
+from tests.live import post_json
 from tests.registration.test_concurrency import PEOPLE, _setup
 
 CONTENDERS, TAPS = 6, 4  # people who hit both servers at once, POSTs each
@@ -98,21 +98,6 @@ def _course_now(application) -> tuple[int, list[str]]:
         return session.id, phones
 
 
-def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310  (a http://127.0.0.1 URL built here)
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        body = error.read()
-        return error.code, json.loads(body) if error.headers.get_content_type() == "application/json" else {}
-
-
 def _all_at_once(calls: list) -> list:
     """Run (url, body) POSTs in threads released together; their answers in the same order."""
     answers = [None] * len(calls)
@@ -120,7 +105,7 @@ def _all_at_once(calls: list) -> list:
 
     def call(index, url, body):
         start.wait()
-        answers[index] = _post(url, body)
+        answers[index] = post_json(url, body)
 
     threads = [threading.Thread(target=call, args=(i, *c)) for i, c in enumerate(calls)]
     for thread in threads:
@@ -147,7 +132,7 @@ def test_a_burst_over_two_servers_records_everyone_once_and_shares_the_limit(two
         for phone in phones[:CONTENDERS]
     ]
     clash = _all_at_once(clash_calls)
-    over = [_post(urls[n % 2], {"phone": phones[0]})[0] for n in range(4)]
+    over = [post_json(urls[n % 2], {"phone": phones[0]})[0] for n in range(4)]
 
     assert [status for status, _ in burst] == [200] * PEOPLE, burst[:3]
     assert {body["status"] for _, body in burst} == {"checked_in"}
@@ -173,7 +158,7 @@ def test_certificate_verification_is_limited_across_both_servers(two_servers, re
     statuses = []
     for n in range(5):
         try:
-            with urllib.request.urlopen(f"{bases[n % 2]}/verify/KHONG-CO-MA-NAY", timeout=30):  # noqa: S310
+            with urllib.request.urlopen(f"{bases[n % 2]}/verify/KHONG-CO-MA-NAY", timeout=30):  # noqa: S310  (a http://127.0.0.1 URL of the test servers)
                 statuses.append(200)
         except urllib.error.HTTPError as error:
             statuses.append(error.code)

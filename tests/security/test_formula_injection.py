@@ -34,8 +34,12 @@ def _cells(response) -> list[tuple[object, str | None]]:
 
 
 def test_every_export_shows_formula_text_as_text(app, client, auth):
+    from app.audit import services as audit
+
     objects = route_objects()
     assert len(poison(FORMULA)) >= 20  # names, titles, places, notes... of people, activities, money
+    # The audit log keeps what users typed, e.g. the reason for removing a check-in.
+    audit.record("attendance.remove", object_type="attendances", object_id=1, after={"reason": FORMULA})
     auth.login(make_user(Role.admin))
     rules = _export_rules(app)
     assert len(rules) >= 9
