@@ -11,7 +11,9 @@ SQLite, COPY on PostgreSQL), and runs ANALYZE, as a deployment would after a bul
 request context, median of ``--runs`` runs after one warm-up, a fresh session each run:
 
 - ``trained.breakdown(by, f)`` for every breakdown, for one year and for all years;
-- ``trained.total(f)``; ``dashboard.build(f)`` when ``app/reports/dashboard.py`` exists;
+- ``trained.total(f)``; the dashboard page (``dashboard.build(f, with_breakdowns=False)``: its
+  tables then come one request each, i.e. the breakdowns above) and, for comparison, all seven
+  tables in one request (``dashboard.build(f)``, as the exports draw them);
 - for each, a hand-written SQL statement returning the same numbers (asserted equal to the
   service's), run through the same SQLAlchemy session; the ratio service / hand SQL. The hand SQL
   keeps the service's meaning (a pair per activity and person, counted where the enrolment was,
@@ -25,7 +27,7 @@ On PostgreSQL the script works in a schema of its own (``bench_reports``), dropp
 The full run takes about 40 minutes on two cores, most of it the slow dashboard; figures and
 findings in docs/performance.md.
 Usage: .venv/bin/python bench/reports_1m.py [--backend sqlite|postgresql|both]
-       [--people N --activities N --attendance N] [--year 2025] [--runs 5] [--experiment]
+       [--people N --activities N --attendance N] [--year 2025] [--runs 5] [--experiment] [--one-year]
 """
 # ruff: noqa: S608  (SQL text here is built from this file's constants and table names, never input)
 
@@ -637,15 +639,20 @@ def measure_filter(report_filter: ReportFilter, label: str, runs: int, dialect: 
         return raw, kept_ms, raw_ms
 
     whole, service_ms, inside, count = timed(lambda: trained.total(report_filter), runs)
-    found, hand_ms, raw_ms = hand([])
+    found, total_hand_ms, total_raw_ms = hand([])
     assert _figures(whole) == found["total"][trained.UNKNOWN], (whole, found["total"])
-    row("total", service_ms, inside, count, hand_ms, raw_ms)
+    row("total", service_ms, inside, count, total_hand_ms, total_raw_ms)
     for by in trained.BREAKDOWNS:
         result, service_ms, inside, count = timed(lambda by=by: trained.breakdown(by, report_filter), runs)
         found, hand_ms, raw_ms = hand([by])
         check(by, result, found)
         row(f"breakdown: {by}", service_ms, inside, count, hand_ms, raw_ms)
     if dashboards is not None:
+        # The page (/reports): its figures, with each table then loaded by a request of its own,
+        # which is the breakdown above. Its only trained count is the total.
+        _, service_ms, inside, count = timed(lambda: dashboards.build(report_filter, with_breakdowns=False), runs)
+        row("dashboard page", service_ms, inside, count, total_hand_ms, total_raw_ms)
+        # All seven tables in one request (the exports draw them so), for comparison.
         shown = list(getattr(dashboards, "DASHBOARD_BREAKDOWNS", ()))
         board, service_ms, inside, count = timed(lambda: dashboards.build(report_filter), runs)
         hand_ms = raw_ms = None
@@ -654,7 +661,7 @@ def measure_filter(report_filter: ReportFilter, label: str, runs: int, dialect: 
             found, hand_ms, raw_ms = hand(shown)
             for result in getattr(board, "breakdowns", []):
                 check(result.by, result, found)
-        row(f"dashboard ({len(shown)} breakdowns)", service_ms, inside, count, hand_ms, raw_ms)
+        row(f"all {len(shown)} tables at once", service_ms, inside, count, hand_ms, raw_ms)
     return results
 
 
@@ -685,6 +692,7 @@ def measure(app, args, dialect: str, label: str) -> dict:
         )
         del tables
         filters = [(str(args.year), ReportFilter(year=args.year)), ("all years", ReportFilter(year=None))]
+        filters = filters[:1] if args.one_year else filters
         results = {"plain": [r for name, f in filters for r in measure_filter(f, name, args.runs, dialect)]}
         if args.experiment:
             print(f"{label}: experiment, in this bench database only: {'; '.join(EXPERIMENT_INDEXES)}", flush=True)
@@ -721,6 +729,7 @@ def main():
     parser.add_argument("--year", type=int, default=2025, help="the one-year report (default 2025)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs after one warm-up (median)")
     parser.add_argument("--experiment", action="store_true", help="then add EXPERIMENT_INDEXES and time again")
+    parser.add_argument("--one-year", action="store_true", help="time the one-year reports only")
     args = parser.parse_args()
     print(f"dashboard: {'app/reports/dashboard.py timed' if dashboards else 'app/reports/dashboard.py absent'}")
     tables = {}

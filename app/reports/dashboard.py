@@ -162,15 +162,21 @@ def evaluation_figures(report_filter: ReportFilter, user) -> Results:
     )
 
 
-def build(report_filter: ReportFilter, user=None) -> Dashboard:
-    """Everything the dashboard shows; ``user`` None: the whole province, money included."""
+def build(report_filter: ReportFilter, user=None, with_breakdowns: bool = True) -> Dashboard:
+    """Everything the dashboard shows; ``user`` None: the whole province, money included.
+
+    ``with_breakdowns`` False: the figures without the tables. The page loads each table in a
+    request of its own (``/reports/table``), so the leader reads the figures at once and the
+    tables as each is counted, instead of waiting for all seven (docs/performance.md, "Reports").
+    """
     total = trained.total(report_filter, user)
+    tables = DASHBOARD_BREAKDOWNS if with_breakdowns else ()
     dashboard = Dashboard(
         report_filter=report_filter,
         held=held_by_kind(report_filter, user),
         total=total,
         targets=targets(report_filter),
-        breakdowns=[trained.breakdown(by, report_filter, user, total) for by in DASHBOARD_BREAKDOWNS],
+        breakdowns=[trained.breakdown(by, report_filter, user, total) for by in tables],
         results=evaluation_figures(report_filter, user),
     )
     if user is None or can("costs.spending", user=user):

@@ -72,10 +72,29 @@ def dashboard():
     report_filter, valid = _filter()
     return render_template(
         "reports/dashboard.html",
-        board=dashboards.build(report_filter, current_user),
+        board=dashboards.build(report_filter, current_user, with_breakdowns=False),
+        tables={by: trained.BREAKDOWNS[by] for by in dashboards.DASHBOARD_BREAKDOWNS},
         f=report_filter,
         choices=_choices(report_filter),
     ), (200 if valid else 400)
+
+
+@bp.route("/reports/table")
+@require("reports.view")
+def table():
+    """One breakdown table of the dashboard, as a piece of page its script puts in place (and a
+    page of its own without the script: the section links to the full breakdown page)."""
+    try:  # no flashed message: this is a piece of a page, and the page says what was wrong
+        report_filter = parse(request.args, default_year=date.today().year)
+    except FilterError:
+        abort(400)
+    require_unit_in_scope(report_filter.unit_id)
+    by = request.args.get("by")
+    if by not in trained.BREAKDOWNS:
+        abort(400)
+    return render_template(
+        "reports/_table.html", table=trained.breakdown(by, report_filter, current_user), f=report_filter
+    )
 
 
 @bp.route("/reports/trained")

@@ -17,6 +17,9 @@ def test_a_leader_lands_on_the_dashboard_and_drills_down_to_the_women_trained(li
     tile = phone.locator(".tile", has_text="người được đào tạo (không trùng)")
     people = int(tile.locator("strong").inner_text().replace(".", ""))
     assert people > 0
+    # The tables arrive each in a request of its own (js/reports.js), all seven.
+    phone.locator("[data-fragment] table.report").nth(6).wait_for()
+    assert phone.locator("[data-fragment] table.report").count() == 7
     assert phone.locator("table.report progress").count() > 0  # the bars
     assert no_horizontal_scroll(phone)
     screenshot(phone, "reports-dashboard-phone")

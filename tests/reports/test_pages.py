@@ -1,6 +1,10 @@
 """The report pages and the API: what a leader, an organiser and a district officer see."""
 
+import html
+import re
+
 from app.auth.models import Role
+from app.reports.dashboard import DASHBOARD_BREAKDOWNS
 from tests.factories import LOC_BINH, make_plan, make_user
 
 
@@ -26,11 +30,34 @@ def test_every_dashboard_figure_links_to_rows_that_make_it(client, auth, year_20
     assert "Huyện Lộc Bình" in district and "Huyện Cao Lộc" in district
 
 
+def dashboard_tables(client, page: str) -> str:
+    """The dashboard's tables, fetched as its script fetches them (one request each)."""
+    sources = re.findall(r'data-fragment="([^"]+)"', page)
+    assert len(sources) == len(DASHBOARD_BREAKDOWNS)
+    answers = [client.get(html.unescape(source)) for source in sources]
+    assert all(answer.status_code == 200 for answer in answers)
+    return "".join(answer.get_data(as_text=True) for answer in answers)
+
+
+def test_the_dashboard_shows_its_figures_first_and_each_table_in_a_request_of_its_own(client, auth, year_2023):
+    auth.login(make_user(Role.organiser))
+    page = client.get("/reports?year=2023").get_data(as_text=True)
+    assert "<table" not in page and "js/reports.js" in page
+    assert page.count('href="/reports/trained?by=district') == 2  # heading and link: the table without the script
+    tables = dashboard_tables(client, page)
+    assert "Huyện Lộc Bình" in tables and "Huyện Cao Lộc" in tables  # 2023 districts
+    assert "Trừ số được tính ở nhiều nhóm" in tables  # the overlap row of a table by topic or kind
+    assert "<html" not in tables  # pieces of a page, not pages
+    assert client.get("/reports/table?year=2023&by=shoe_size").status_code == 400
+    assert client.get("/reports/table?year=abc&by=district").status_code == 400
+
+
 def test_a_district_officer_sees_their_units_and_no_money(client, auth, year_2023):
     auth.login(make_user(Role.district, unit_code=LOC_BINH))
     page = client.get("/reports?year=2023").get_data(as_text=True)
     assert "<strong>2</strong><span>người được đào tạo (không trùng)" in page
-    assert "Huyện Cao Lộc" not in page
+    tables = dashboard_tables(client, page)
+    assert "Huyện Lộc Bình" in tables and "Huyện Cao Lộc" not in page + tables
     assert "kinh phí đã chi trong kỳ" not in page
     people = client.get("/reports/people?year=2023").get_data(as_text=True)
     assert "Nguyễn Văn Dũng" not in people and "Lục Thị Hoa" in people
@@ -50,7 +77,10 @@ def test_the_dashboard_reads_in_english(client, auth, year_2023):
     auth.login(make_user(Role.leader))
     client.post("/lang", data={"lang": "en"})
     page = client.get("/reports?year=2023").get_data(as_text=True)
-    assert "people trained (distinct)" in page and "Huyện Lộc Bình" in page
+    assert "people trained (distinct)" in page and "Open the table" in page
+    tables = dashboard_tables(client, page)
+    assert '<th>Level</th><th class="money">People</th>' in tables  # the headers in the reader's language
+    assert "Huyện Lộc Bình" in tables  # names of units are data: as registered
 
 
 def test_the_api_gives_the_trained_report_in_the_callers_scope(api, year_2023):
