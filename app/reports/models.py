@@ -173,7 +173,7 @@ class TrainedPair(db.Model):
     group them by: the unit and category of their enrolment (their own when they had none) and
     their gender, level and ethnicity.
 
-    Database triggers keep it (migration ``trained_pairs``): every write to attendances,
+    Database triggers keep it (migration d28a16cb1326, "trained pairs kept by triggers"): every write to attendances,
     enrolments or people, through the app or not, updates it in the same transaction, so it can
     never disagree with the attendance rows. Reports read it instead of grouping a period's
     attendance rows again for every table (docs/performance.md, "Reports").

@@ -138,9 +138,9 @@ def lines_under(code: str):
 
 
 def pairs(report_filter: ReportFilter, user=None, *, cte: bool = False):
-    """Subquery of the trained pairs the report covers: (activity_id, person_id, unit_id,
-    category_id, gender, level, ethnicity_id, kind, budget_line_id), one row per person who attended an activity, with
-    the unit and category of that enrolment (the person's own when there is none).
+    """Subquery of the trained pairs the report covers, one row per person who attended an
+    activity: (activity_id, person_id, unit_id, category_id, gender, level, ethnicity_id, kind,
+    budget_line_id), with the unit and category of that enrolment (the person's own without one).
 
     The database keeps these rows from the attendance rows (``TrainedPair``), so a report reads
     one row per pair instead of grouping every attendance row of the period again."""
