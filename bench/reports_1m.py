@@ -460,42 +460,31 @@ PAIR_KEYS_KEPT = {
 }
 
 
-def _branch_kept(by: str) -> tuple[str, str]:
-    """``_branch`` over the kept pairs."""
-    if by in PERSON_KEYS_KEPT:
-        key = PERSON_KEYS_KEPT[by]
-        measures = MEASURES_KEPT.format(source="per_person")
-        return "", f"SELECT '{by}' AS part, CAST({key} AS VARCHAR(40)) AS grp, {measures} GROUP BY {key}"
-    key, joins = PAIR_KEYS_KEPT[by]
-    cte = f"""
-g_{by} AS (
-  SELECT {key} AS grp, pr.person_id AS person_id, pr.gender AS gender, pr.ethnicity_id AS ethnicity_id,
-         COUNT(*) AS times
-    FROM pairs pr {joins}
-   GROUP BY {key}, pr.person_id, pr.gender, pr.ethnicity_id
-)"""
-    measures = MEASURES_KEPT.format(source=f"g_{by}")
-    return cte, f"SELECT '{by}' AS part, CAST(x.grp AS VARCHAR(40)) AS grp, {measures} GROUP BY x.grp"
-
-
-def _branch(by: str) -> tuple[str, str]:
-    """(extra CTEs, SELECT of one breakdown's groups) over ``pairs`` / ``per_person``.
+def _branch(by: str, kept: bool = False) -> tuple[str, str]:
+    """(extra CTEs, SELECT of one breakdown's groups) over ``pairs`` / ``per_person``; ``kept``:
+    the pairs carry the person's gender and ethnicity, so each step carries them along.
 
     Two steps instead of three COUNT(DISTINCT ...): first one row per (group, person) with the
     person's pairs in the group, then one row per group, counting those rows."""
-    if by in PERSON_KEYS:
-        key = PERSON_KEYS[by]
-        measures = MEASURES.format(source="per_person")
-        return "", f"SELECT '{by}' AS part, CAST({key} AS VARCHAR(40)) AS grp, {measures} GROUP BY {key}"
-    key, joins = PAIR_KEYS[by]
+    person_keys, pair_keys = (PERSON_KEYS_KEPT, PAIR_KEYS_KEPT) if kept else (PERSON_KEYS, PAIR_KEYS)
+    measures = MEASURES_KEPT if kept else MEASURES
+    if by in person_keys:
+        key = person_keys[by]
+        return "", f"SELECT '{by}' AS part, CAST({key} AS VARCHAR(40)) AS grp, " + (
+            f"{measures.format(source='per_person')} GROUP BY {key}"
+        )
+    key, joins = pair_keys[by]
+    carried = ("pr.gender", "pr.ethnicity_id") if kept else ()
+    selected = "".join(f", {column} AS {column[3:]}" for column in carried)
+    grouped = "".join(f", {column}" for column in carried)
     cte = f"""
 g_{by} AS (
-  SELECT {key} AS grp, pr.person_id AS person_id, COUNT(*) AS times
+  SELECT {key} AS grp, pr.person_id AS person_id{selected}, COUNT(*) AS times
     FROM pairs pr {joins}
-   GROUP BY {key}, pr.person_id
+   GROUP BY {key}, pr.person_id{grouped}
 )"""
-    measures = MEASURES.format(source=f"g_{by}")
-    select_ = f"SELECT '{by}' AS part, CAST(x.grp AS VARCHAR(40)) AS grp, {measures} GROUP BY x.grp"
+    groups = measures.format(source=f"g_{by}")
+    select_ = f"SELECT '{by}' AS part, CAST(x.grp AS VARCHAR(40)) AS grp, {groups} GROUP BY x.grp"
     return cte, select_
 
 
@@ -520,7 +509,7 @@ def hand_sql(breakdowns: list[str], bounded: bool, with_total: bool = True, kept
         ctes.append(LINE_SUBPROJECT)
     selects = []
     for by in breakdowns:
-        cte, select_ = _branch_kept(by) if kept else _branch(by)
+        cte, select_ = _branch(by, kept)
         if cte:
             ctes.append(cte)
         selects.append(select_)

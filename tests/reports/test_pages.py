@@ -5,7 +5,7 @@ import re
 
 from app.auth.models import Role
 from app.reports.dashboard import DASHBOARD_BREAKDOWNS
-from tests.factories import LOC_BINH, make_plan, make_user
+from tests.factories import CAO_LOC, LOC_BINH, make_plan, make_user, unit
 
 
 def test_a_leader_lands_on_the_dashboard_with_the_figures(client, auth, year_2023):
@@ -58,6 +58,9 @@ def test_a_district_officer_sees_their_units_and_no_money(client, auth, year_202
     assert "<strong>2</strong><span>người được đào tạo (không trùng)" in page
     tables = dashboard_tables(client, page)
     assert "Huyện Lộc Bình" in tables and "Huyện Cao Lộc" not in page + tables
+    # A table asked for another district's unit is refused as its page is: 404, not an empty table.
+    other = unit(CAO_LOC).id
+    assert client.get(f"/reports/table?year=2023&by=district&unit_id={other}").status_code == 404
     assert "kinh phí đã chi trong kỳ" not in page
     people = client.get("/reports/people?year=2023").get_data(as_text=True)
     assert "Nguyễn Văn Dũng" not in people and "Lục Thị Hoa" in people
