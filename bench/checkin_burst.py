@@ -61,6 +61,7 @@ BASELINES = textwrap.dedent(
     '''
     """Baselines for bench/checkin_burst.py: hello world, and a minimal check-in on SQLite."""
     import os
+    from datetime import datetime
 
     from flask import Flask, jsonify, request
     from flask_sqlalchemy import SQLAlchemy
@@ -112,6 +113,56 @@ BASELINES = textwrap.dedent(
             status = "checked_in"
         except IntegrityError:
             db.session.rollback()
+            status = "already_checked_in"
+        return jsonify({"status": status})
+
+
+    # The same check-in as Flask-SQLAlchemy's documentation writes it: mapped classes, the ORM's
+    # lookups and session.add (shared/PERFORMANCE.md's "check-in-like POST ... through
+    # Flask-SQLAlchemy", about 800-900 req/s there). Its own table: the two baselines never meet.
+    orm = Flask("orm")
+    orm.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BASELINE_DATABASE_URL"]
+    orm_db = SQLAlchemy(orm)
+
+
+    class SessionRow(orm_db.Model):
+        __tablename__ = "sessions"
+        id = orm_db.Column(orm_db.Integer, primary_key=True)
+
+
+    class PersonRow(orm_db.Model):
+        __tablename__ = "people"
+        id = orm_db.Column(orm_db.Integer, primary_key=True)
+        phone = orm_db.Column(orm_db.String, unique=True, nullable=False)
+
+
+    class CheckinRow(orm_db.Model):
+        __tablename__ = "orm_checkins"
+        __table_args__ = (orm_db.UniqueConstraint("session_id", "person_id"),)
+        id = orm_db.Column(orm_db.Integer, primary_key=True)
+        session_id = orm_db.Column(orm_db.ForeignKey("sessions.id"), nullable=False)
+        person_id = orm_db.Column(orm_db.ForeignKey("people.id"), nullable=False)
+        at = orm_db.Column(orm_db.DateTime, nullable=False, default=datetime.utcnow)
+
+
+    @orm.get("/")
+    def orm_ping():
+        return "ok"
+
+
+    @orm.post("/checkin/<int:session_id>")
+    def orm_checkin(session_id):
+        phone = (request.get_json(silent=True) or {}).get("phone")
+        session = orm_db.session.get(SessionRow, session_id)
+        person = orm_db.session.execute(orm_db.select(PersonRow).filter_by(phone=phone)).scalar_one_or_none()
+        if session is None or person is None:
+            return jsonify({"error": {"code": "unknown"}}), 404
+        orm_db.session.add(CheckinRow(session_id=session.id, person_id=person.id))
+        try:
+            orm_db.session.commit()
+            status = "checked_in"
+        except IntegrityError:
+            orm_db.session.rollback()
             status = "already_checked_in"
         return jsonify({"status": status})
     '''
@@ -420,6 +471,11 @@ def build_baseline_database(tmp: Path, phones: list[str], rounds: int) -> Path:
                 person_id INTEGER NOT NULL REFERENCES people(id), at TEXT NOT NULL,
                 UNIQUE (session_id, person_id)
             );
+            CREATE TABLE orm_checkins (
+                id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),
+                person_id INTEGER NOT NULL REFERENCES people(id), at DATETIME NOT NULL,
+                UNIQUE (session_id, person_id)
+            );
             """
         )
         connection.executemany("INSERT INTO sessions (id) VALUES (?)", [(n + 1,) for n in range(rounds)])
@@ -484,6 +540,9 @@ def one_round(number: int, args, servers: dict, fixture: Fixture) -> dict:
     minimal = run_burst("minimal insert POST", servers["minimal"].port, minimal_jobs, args.concurrency)
     results["minimal"] = minimal
     print(describe(minimal, "POST"))
+    orm = run_burst("minimal insert, ORM models POST", servers["orm"].port, minimal_jobs, args.concurrency)
+    results["orm"] = orm
+    print(describe(orm, "POST"))
 
     port = servers["app"].port
     session_a, session_b = fixture.sessions[2 * number - 2], fixture.sessions[2 * number - 1]
@@ -523,7 +582,7 @@ def one_round(number: int, args, servers: dict, fixture: Fixture) -> dict:
     print(describe(again, "POST") + f"; {again.flows / again.seconds:,.0f} flows/s")
     print(f"  database: {summary(again_state)}, nothing new written: {again_state['unchanged']}")
 
-    for burst in (hello, minimal, flow, post, again):
+    for burst in (hello, minimal, orm, flow, post, again):
         for failure in burst.failures[:5]:
             print(f"  ! {burst.label}: {failure}")
     return results
@@ -571,7 +630,8 @@ def report(rounds: list[dict], args) -> None:
     print("| Target | Requests per round | req/s | flows/s | POST p50 ms | p95 ms | p99 ms | non-2xx (all rounds) |")
     print("|---|---|---|---|---|---|---|---|")
     row("Hello world", "hello", "GET", f"{args.hello_requests} GET")
-    minimal = row("Minimal insert", "minimal", "POST", f"{args.people} POST")
+    minimal = row("Minimal insert (SQL text)", "minimal", "POST", f"{args.people} POST")
+    orm = row("Minimal insert (ORM models)", "orm", "POST", f"{args.people} POST")
     post = row("Check-in, identify only", "post", "POST", f"{args.people} POST")
     row("Check-in, scan + identify", "flow", "POST", f"{args.people} GET + {args.people} POST", flows_too=True)
     row("Same people again (already)", "again", "POST", f"{args.people} GET + {args.people} POST", flows_too=True)
@@ -581,7 +641,8 @@ def report(rounds: list[dict], args) -> None:
     exactly_once = all(r["flow_state"]["ok"] and r["post_state"]["ok"] for r in rounds)
     unchanged = all(r["again_state"]["unchanged"] for r in rounds)
     errors = sum(b.server_errors for r in rounds for b in (r["flow"], r["post"], r["again"]))
-    print(f"check-in POST rate / minimal insert rate: {post / minimal:.2f} (target >= 0.50)")
+    print(f"check-in POST rate / minimal insert rate (SQL text): {post / minimal:.2f} (target >= 0.50)")
+    print(f"check-in POST rate / minimal insert rate (ORM models): {post / orm:.2f} (target >= 0.50)")
     print(f"check-in POST p99: {p99:.1f} ms identify only, {p99_flow:.1f} ms in the full flow (target < 150 ms)")
     print(f"every participant recorded exactly once: {exactly_once}; second burst wrote nothing: {unchanged}")
     print(f"server errors (5xx or dropped connections) in check-in bursts: {errors}")
@@ -625,12 +686,14 @@ def main():
         servers = {
             "hello": Server("bench_baselines:hello", args, env, tmp, tmp / "hello.log"),
             "minimal": Server("bench_baselines:minimal", args, env, tmp, tmp / "minimal.log"),
+            "orm": Server("bench_baselines:orm", args, env, tmp, tmp / "orm.log"),
             "app": Server(args.app, args, app_env, ROOT, tmp / "app.log"),
         }
         try:
             servers["hello"].wait_ready("/", args.workers)
             unknown = ("POST", "/checkin/0", json.dumps({"phone": "0"}), expect_status(404))
             servers["minimal"].wait_ready("/", args.workers, [unknown])
+            servers["orm"].wait_ready("/", args.workers, [unknown])
             page = f"/c/{fixture.sessions[0]}/{code_for(fixture.app, fixture.sessions[0])}"
             # A mistyped phone number: the whole POST path runs, is refused with 422, writes nothing.
             mistyped = ("POST", page, json.dumps({"phone": "abc"}), expect_status(422))

@@ -17,7 +17,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attendance import codes
@@ -164,7 +164,7 @@ def enrolment_of(activity_id: int, person_id: int) -> Enrolment | None:
 # The check-in's statements are built once: building a statement costs more than running it here
 # (docs/performance.md, "QR check-in burst").
 _INSERTS = {
-    name: insert(Attendance).on_conflict_do_nothing().returning(Attendance.id)
+    name: insert(Attendance.__table__).on_conflict_do_nothing().returning(Attendance.__table__.c.id)
     for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _BY_NONCE = select(Attendance).where(
@@ -205,8 +205,17 @@ def _existing(session: ActivitySession, person: Person, nonce: str | None) -> Re
             if prior.person_id != person.id:
                 raise refuse("nonce_reused", person)
             return Result("checked_in", prior, replayed=True)
-    found = db.session.scalar(_BY_PERSON, {"session_id": session.id, "person_id": person.id})
-    return Result("already_checked_in", found) if found is not None else None
+    return _answer_to_earlier(db.session.scalar(_BY_PERSON, {"session_id": session.id, "person_id": person.id}), nonce)
+
+
+def _answer_to_earlier(earlier: Attendance | None, nonce: str | None) -> Result | None:
+    """What a scan answers when the person's check-in to the session is there already: the same
+    scan again (same nonce) gets the first answer; another scan hears "already checked in"."""
+    if earlier is None:
+        return None
+    if nonce and earlier.nonce == nonce:
+        return Result("checked_in", earlier, replayed=True)
+    return Result("already_checked_in", earlier)
 
 
 def _record(
@@ -273,14 +282,28 @@ def check_session_code(session: ActivitySession, code: str, ticket: str | None =
 
 
 def _people_by(column):
+    """The people with a number, each with their place in an activity and their check-in to one
+    of its sessions (none when ``session_id`` is NULL): the whole lookup of a check-in in one query."""
     return (
-        select(Person, Enrolment)
+        select(Person, Enrolment, Attendance)
         .outerjoin(Enrolment, and_(Enrolment.person_id == Person.id, Enrolment.activity_id == bindparam("activity_id")))
+        .outerjoin(
+            Attendance, and_(Attendance.person_id == Person.id, Attendance.session_id == bindparam("session_id"))
+        )
         .where(column == bindparam("value"), Person.merged_into_id.is_(None))
     )
 
 
-_PEOPLE_BY_PHONE, _PEOPLE_BY_ID_NUMBER = _people_by(Person.phone), _people_by(Person.id_number)
+_PEOPLE_BY = {"phone": _people_by(Person.phone), "id_number": _people_by(Person.id_number)}
+
+
+@dataclass
+class Found:
+    """Whoever identified themselves at a check-in: their enrolment, and their check-in to the
+    session when they have one already (``None``: not yet)."""
+
+    enrolment: Enrolment
+    earlier: Attendance | None
 
 
 def identify(activity: Activity, phone: str | None, id_number: str | None) -> Enrolment:
@@ -289,20 +312,56 @@ def identify(activity: Activity, phone: str | None, id_number: str | None) -> En
     :raises ValidationError: nothing usable typed. :raises Refused: ``unknown_person``,
         ``ambiguous``, ``not_enrolled``, ``cancelled``, ``waitlisted``.
     """
+    return _identified(activity.id, None, phone, id_number).enrolment
+
+
+def identify_for(session: ActivitySession, phone: str | None, id_number: str | None) -> Found:
+    """As ``identify``, for a check-in to ``session``: with the person's check-in to it, if any,
+    found by the same query (a check-in reads the database twice: the session, then this)."""
+    return _identified(session.activity_id, session.id, phone, id_number)
+
+
+def remembered_for(session: ActivitySession, person_id: int) -> Found:
+    """A remembered phone's person, their enrolment and any check-in to ``session``, in one query.
+
+    :raises Refused: ``not_enrolled``, ``cancelled``, ``waitlisted`` (without naming the person:
+        a phone's cookie is no proof of who holds it now).
+    """
+    row = db.session.execute(
+        _REMEMBERED, {"person_id": person_id, "activity_id": session.activity_id, "session_id": session.id}
+    ).first()
+    enrolment, earlier = (row[0], row[1]) if row is not None else (None, None)
+    return Found(check_enrolment(enrolment, None), earlier)
+
+
+_REMEMBERED = (
+    select(Enrolment, Attendance)
+    .options(joinedload(Enrolment.person))
+    .outerjoin(
+        Attendance, and_(Attendance.person_id == Enrolment.person_id, Attendance.session_id == bindparam("session_id"))
+    )
+    .where(Enrolment.person_id == bindparam("person_id"), Enrolment.activity_id == bindparam("activity_id"))
+)
+
+
+def _identified(activity_id: int, session_id: int | None, phone: str | None, id_number: str | None) -> Found:
     kind, value = typed_identity(phone, id_number)
-    # One query for the usual case: the people with this number and their place in this activity.
-    statement = _PEOPLE_BY_ID_NUMBER if kind == "id_number" else _PEOPLE_BY_PHONE
-    rows = db.session.execute(statement, {"value": value, "activity_id": activity.id}).all()
+    rows = db.session.execute(
+        _PEOPLE_BY[kind], {"value": value, "activity_id": activity_id, "session_id": session_id}
+    ).all()
     if not rows:
         raise refuse("unknown_person")
-    registered = [(p, e) for p, e in rows if e is not None and e.status is EnrolmentStatus.registered]
+    registered = [row for row in rows if row[1] is not None and row[1].status is EnrolmentStatus.registered]
     if len(registered) > 1:
         raise refuse("ambiguous")
-    person, enrolment = registered[0] if registered else rows[0]
+    person, enrolment, earlier = registered[0] if registered else rows[0]
     if enrolment is not None:
         # The identity map holds objects weakly: keep the person on the enrolment, or it is fetched again.
         set_committed_value(enrolment, "person", person)
-    return check_enrolment(enrolment, person)
+    return Found(check_enrolment(enrolment, person), earlier)
+
+
+NOT_LOOKED_UP = object()  # self_check_in(earlier=...) not given: look for an earlier check-in
 
 
 def self_check_in(
@@ -312,14 +371,23 @@ def self_check_in(
     device_id: str | None,
     nonce: str | None = None,
     known_device: bool = True,
+    earlier: Attendance | None | object = NOT_LOOKED_UP,
 ) -> Result:
-    """Check in the person who scanned the session's code (the code was checked by the caller)."""
+    """Check in the person who scanned the session's code (the code was checked by the caller).
+
+    :param earlier: the person's check-in to the session as the caller's lookup found it
+        (``Found.earlier``); by default it is looked up here. A nonce another person used
+        already is then caught by the insert's unique key instead (``nonce_reused`` all the same).
+    """
     check_activity(session.activity)
     check_enrolment(enrolment, enrolment.person)
     arrived = now()
-    earlier = _existing(session, enrolment.person, nonce)
-    if earlier is not None:  # a second tap after the window closed still says "already"
-        return earlier
+    if earlier is NOT_LOOKED_UP:
+        answer = _existing(session, enrolment.person, nonce)
+    else:
+        answer = _answer_to_earlier(earlier, nonce)
+    if answer is not None:  # a second tap after the window closed still says "already"
+        return answer
     _check_time(session, arrived)
     # Everything above only read; the write lock is taken for the insert alone. Its unique keys
     # decide between racing requests, so nothing read above needs the lock.

@@ -401,16 +401,16 @@ def _check_in_post(session, code, device_id, person_id):
     remembered = str(data.get("remembered") or "") == "1" and person_id
     try:
         if remembered:
-            enrolment = services.enrolment_of(session.activity_id, person_id)
-            services.check_enrolment(enrolment, None)
+            found = services.remembered_for(session, person_id)
         else:
-            enrolment = services.identify(session.activity, _text(data, "phone"), _text(data, "id_number"))
+            found = services.identify_for(session, _text(data, "phone"), _text(data, "id_number"))
         result = services.self_check_in(
             session,
-            enrolment,
+            found.enrolment,
             device_id=device_id or codes.new_device_id(),
             nonce=_text(data, "nonce"),
             known_device=device_id is not None,
+            earlier=found.earlier,
         )
         body = result_body(result)
         db.session.commit()

@@ -108,7 +108,7 @@ def record_now(action: str, object_type: str, object_id, *, after: dict | None =
     )
 
 
-_INSERT_ENTRY = insert(AuditEntry)
+_INSERT_ENTRY = insert(AuditEntry.__table__)
 
 
 # -- personal data leaving the system ------------------------------------------------------------

@@ -147,6 +147,29 @@ def test_the_phone_is_remembered_and_one_phone_for_two_people_is_flagged(app, cl
     assert flagged.flags == ["shared_device"]
 
 
+def test_a_remembered_phone_tapping_again_hears_already_and_a_retry_gets_the_first_answer(client, course, clock):
+    _, session, people, _ = course
+    clock.at(0)
+    assert post(client, session, phone=people[0].phone, nonce="typed").status_code == 200
+    clock.at(2)
+    again = post(client, session, remembered="1", nonce="tap-2").get_json()
+    assert again["status"] == "already_checked_in" and again["checked_in_at_text"] == "07:30"
+    retry = post(client, session, remembered="1", nonce="typed").get_json()
+    assert retry["status"] == "checked_in" and retry["replayed"] is True
+    assert rows(session) == 1
+
+
+def test_a_remembered_phone_of_someone_not_on_this_list_is_refused(client, course, clock, app_ctx):
+    activity, session, people, _ = course
+    clock.at(0)
+    assert post(client, session, phone=people[0].phone).status_code == 200
+    other_class = make_activity(status=ActivityStatus.open, title="Lớp khác")
+    other_session = make_session(other_class)
+    refused = post(client, other_session, remembered="1")
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "not_enrolled"
+    assert rows(other_session) == 0 and refusals("not_enrolled") == 1
+
+
 def test_a_forged_device_cookie_is_ignored(client, course, clock):
     _, session, people, _ = course
     clock.at(0)
