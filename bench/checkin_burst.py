@@ -1,8 +1,10 @@
 """Benchmark: a burst of 500 participants checking in to one session over real HTTP (issue 5).
 
-Serves the app with gunicorn on a temporary SQLite database, next to two baselines served
-the same way in the same run: a bare Flask "hello world" and a minimal Flask-SQLAlchemy
-check-in (two lookups, one insert under a unique key, WAL/NORMAL/busy_timeout). Per round:
+Serves the app with gunicorn on a temporary SQLite database, next to three baselines served
+the same way in the same run: a bare Flask "hello world", and a minimal Flask-SQLAlchemy
+check-in (two lookups, one insert under a unique key, WAL/NORMAL/busy_timeout) written twice:
+with SQL text, and with mapped classes and the ORM as Flask-SQLAlchemy's documentation writes
+it (the endpoint shared/PERFORMANCE.md measured at ~890 req/s). Per round:
 
 - full flow on session A: each participant GETs the scan URL, then POSTs their phone number;
 - identify only on session B: the same 500 POST at once (everyone's page already open);
