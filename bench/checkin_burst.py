@@ -315,7 +315,8 @@ class Server:
         self.log_path = log
         worker = ["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else ["-k", "sync"]
         command = [GUNICORN, "-w", str(args.workers), *worker, "-b", f"127.0.0.1:{self.port}"]
-        command += ["--chdir", str(chdir), "--log-level", "warning", target]
+        # No control socket: every server of a run would share gunicorn's one default path and fight over it.
+        command += ["--chdir", str(chdir), "--log-level", "warning", "--no-control-socket", target]
         self.log = open(log, "ab")  # noqa: SIM115 (closed in stop; appended to across restarts)
         self.process = subprocess.Popen(  # noqa: S603 (our own command line)
             command, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
