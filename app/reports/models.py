@@ -182,7 +182,7 @@ class TrainedPair(db.Model):
     __tablename__ = "trained_pairs"
 
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("participant_categories.id"))
     gender: Mapped[Gender] = mapped_column(Enum(Gender, native_enum=False, length=10))
@@ -191,4 +191,26 @@ class TrainedPair(db.Model):
 
     # SQLite: the rows live in the primary key's b-tree, so a period's activities are read as
     # ranges of one index with every column at hand.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class TrainedGroup(db.Model):
+    """The all-years figures of one person in one group of a breakdown: how many of their pairs
+    fall in it (``times``), and whether they are a woman and of an ethnic minority.
+
+    Database triggers keep it from the trained pairs (migration 7c3e91a4b2d0, "trained groups
+    kept by triggers") through the view ``trained_pair_groups``, which says which groups a pair
+    falls in. A breakdown over all years reads one row per person and group here instead of
+    grouping every pair of every year again. ``dim`` is the breakdown ("total" for the total),
+    ``grp`` the group's key as text ('' for pairs with none)."""
+
+    __tablename__ = "trained_groups"
+
+    dim: Mapped[str] = mapped_column(String(12), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[int] = mapped_column(primary_key=True, index=True)
+    times: Mapped[int]
+    female: Mapped[int]
+    minority: Mapped[int]
+
     __table_args__ = ({"sqlite_with_rowid": False},)

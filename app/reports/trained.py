@@ -17,7 +17,9 @@ one group, as a negative figure) makes such a table add up to its distinct total
 Every query runs in the database, one GROUP BY per breakdown over the trained pairs the database
 keeps (``TrainedPair``: one row per person and activity, not per session attended), so
 1,000,000 attendance rows are neither grouped again for each table nor sent to Python (figures in
-docs/performance.md).
+docs/performance.md). Over all years, for the whole province and with nothing else chosen, the
+tables by activity and enrolment read the groups the database keeps too (``TrainedGroup``: one row
+per person and group), since that is where the pairs of every year are most.
 """
 
 from dataclasses import dataclass
@@ -35,7 +37,7 @@ from app.permissions import scope_unit_ids
 from app.planning.models import Activity, ActivityKind, ActivityStatus, activity_topics
 from app.reference.models import Ethnicity, ParticipantCategory, TrainingTopic
 from app.reports.filters import ReportFilter
-from app.reports.models import TrainedPair
+from app.reports.models import TrainedGroup, TrainedPair
 
 BREAKDOWNS = {
     "district": _l("Huyện / đơn vị trực thuộc tỉnh"),
@@ -51,6 +53,8 @@ BREAKDOWNS = {
 }
 # Breakdowns by what a person has once: each person falls in exactly one group.
 ONE_GROUP_PER_PERSON = frozenset({"level", "gender", "ethnicity"})
+# Breakdowns (and the total) the database keeps per person and group over all years (TrainedGroup).
+KEPT_GROUPS = frozenset(BREAKDOWNS) - ONE_GROUP_PER_PERSON | {"total"}
 UNKNOWN = "none"
 
 
@@ -265,7 +269,35 @@ def _total_row(result) -> Row:
     return Row("total", str(_l("Tổng cộng")), result.people, result.women, result.person_times, result.ethnic_minority)
 
 
+def reads_kept_groups(report_filter: ReportFilter, user=None) -> bool:
+    """All years, every unit the user may see is the whole province, nothing else chosen: the
+    groups the database keeps answer (their rows cover exactly the activities not cancelled)."""
+    return (
+        report_filter.bounds == (None, None)
+        and report_filter.but(year=None, period="year") == ReportFilter()
+        and scope_for(report_filter, user) is None
+    )
+
+
+def _kept_grouped(by: str):
+    """The figures of one breakdown (or "total") from the kept groups: each row is one person in
+    one group already, so people are rows and person-times the sum of their pairs there."""
+    key = case((TrainedGroup.grp == "", null()), else_=TrainedGroup.grp).label("key")
+    columns = (
+        func.count(literal(1)).label("people"),
+        cast(func.coalesce(func.sum(TrainedGroup.female), 0), Integer).label("women"),
+        cast(func.coalesce(func.sum(TrainedGroup.times), 0), Integer).label("person_times"),
+        cast(func.coalesce(func.sum(TrainedGroup.minority), 0), Integer).label("ethnic_minority"),
+    )
+    query = select(*columns).where(TrainedGroup.dim == by)
+    if by == "total":
+        return query
+    return query.add_columns(key).group_by(TrainedGroup.grp)
+
+
 def total(report_filter: ReportFilter, user=None) -> Row:
+    if reads_kept_groups(report_filter, user):
+        return _total_row(db.session.execute(_kept_grouped("total")).one())
     return _total_row(db.session.execute(_grouped(None, pairs(report_filter, user))).one())
 
 
@@ -281,7 +313,11 @@ def breakdown(by: str, report_filter: ReportFilter, user=None, whole: Row | None
     """
     if by not in BREAKDOWNS:
         raise ValueError(by)
-    if whole is None and by not in ONE_GROUP_PER_PERSON:
+    if by in KEPT_GROUPS and reads_kept_groups(report_filter, user):
+        found = db.session.execute(_kept_grouped(by)).all()
+        if whole is None:
+            whole = total(report_filter, user)
+    elif whole is None and by not in ONE_GROUP_PER_PERSON:
         # The groups and the total in one statement, from one pass over the pairs.
         p = pairs(report_filter, user, cte=True)
         grouped = _grouped(by, p).add_columns(literal(0).label("is_total"))
