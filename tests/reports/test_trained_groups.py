@@ -27,7 +27,6 @@ from tests.factories import (
     LOC_BINH,
     budget_line,
     ethnicity,
-    make_person,
     make_session,
     make_user,
     present,
@@ -152,7 +151,8 @@ def test_the_kept_groups_follow_every_change_that_moves_a_pair(year_2023, organi
     def recode_a_line():
         """a content line moved under the other sub-project and recoded"""
         line = budget_line("DA7.TDA1.01")
-        line.parent = db.session.scalar(select(BudgetLine).where(BudgetLine.code == "DA7.TDA2", BudgetLine.year == 2023))
+        other_project = select(BudgetLine).where(BudgetLine.code == "DA7.TDA2", BudgetLine.year == 2023)
+        line.parent = db.session.scalar(other_project)
         line.code = "DA7.TDA2.09"
 
     def no_longer_a_minority():
