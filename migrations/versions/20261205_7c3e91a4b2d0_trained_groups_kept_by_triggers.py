@@ -180,15 +180,20 @@ SQLITE_TRIGGER_NAMES = [statement.split()[2] for statement in SQLITE_TRIGGERS]
 
 # PostgreSQL runs writers side by side. Two transactions recomputing one person from snapshots
 # that miss each other's pairs would leave one of them out, so every change of a person's rows
-# first takes a lock on that person (released at commit); the next statement then sees what the
-# other transaction committed. SQLite has one writer.
-_LOCK_PEOPLE = "PERFORM pg_advisory_xact_lock(7207, person_id) FROM ({people}) locked GROUP BY person_id ORDER BY person_id;"
+# first locks that person's row in ``people`` (released at commit); the next statement then sees
+# what the other transaction committed. A row lock, not an advisory lock: row locks live in the
+# row itself, so a transaction that touches 100.000 people (a bulk load, a big import) holds no
+# more of PostgreSQL's shared lock table than a check-in does; advisory locks filled it ("out of
+# shared memory"). NO KEY UPDATE does not wait for the foreign-key checks (KEY SHARE) of other
+# check-ins of the same person, so they queue here instead of deadlocking. SQLite has one writer.
+_LOCK_PERSON = "PERFORM 1 FROM people WHERE id = {person} FOR NO KEY UPDATE;"
+_LOCK_PEOPLE = "PERFORM 1 FROM people WHERE id IN ({people}) ORDER BY id FOR NO KEY UPDATE;"
 
 
 def _recompute_locked(people: str) -> str:
     if people.startswith("SELECT"):
         return "\n" + _LOCK_PEOPLE.format(people=people) + _recompute(people)
-    return f"\nPERFORM pg_advisory_xact_lock(7207, {people});" + _recompute(people)
+    return "\n" + _LOCK_PERSON.format(person=people) + _recompute(people)
 
 
 def _plpgsql(name: str, body: str) -> str:
@@ -201,7 +206,7 @@ def _pg_condition(condition: str) -> str:
 
 POSTGRESQL_FUNCTIONS = {
     "trained_groups_pairs": (
-        "IF TG_OP = 'INSERT' THEN\nPERFORM pg_advisory_xact_lock(7207, NEW.person_id);" + _ADD + "END IF;\n"
+        "IF TG_OP = 'INSERT' THEN\n" + _LOCK_PERSON.format(person="NEW.person_id") + _ADD + "END IF;\n"
         "IF TG_OP <> 'INSERT' THEN" + _recompute_locked("OLD.person_id") + "END IF;\n"
         "IF TG_OP = 'UPDATE' AND NEW.person_id <> OLD.person_id THEN"
         + _recompute_locked("NEW.person_id") + "END IF;"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from app.attendance import services as attendance
 from app.attendance.models import Attendance
@@ -27,6 +27,8 @@ from tests.factories import (
     LOC_BINH,
     budget_line,
     ethnicity,
+    make_activity,
+    make_person,
     make_session,
     make_user,
     present,
@@ -283,3 +285,29 @@ def test_two_removals_of_one_person_at_once_both_count(fresh_app):  # noqa: F811
             select(TrainedGroup.times).where(TrainedGroup.dim == "total", TrainedGroup.person_id == person_ids[0])
         ).scalars().all()
         assert totals == [1]  # the third activity is all that is left
+
+
+def _locks_held() -> dict:
+    """The entries this transaction holds in PostgreSQL's shared lock table, by kind."""
+    rows = db.session.execute(
+        text("SELECT locktype, count(*) FROM pg_locks WHERE pid = pg_backend_pid() GROUP BY locktype")
+    )
+    return dict(rows.all())
+
+
+def test_one_transaction_for_many_people_takes_no_more_shared_locks_than_for_a_few(app_ctx):
+    """A bulk load or a big import checks in thousands of people in one transaction. The lock that
+    keeps a person's groups right must not take a slot of PostgreSQL's shared lock table per
+    person: 100.000 people filled it ("out of shared memory") and the whole load failed."""
+    session = make_session(make_activity(status=ActivityStatus.completed))
+    few, many = [make_person() for _ in range(3)], [make_person() for _ in range(150)]
+    present(session, *few)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    after_a_few = _locks_held() if postgresql else None
+    present(session, *many)
+    if postgresql:
+        assert "advisory" not in after_a_few
+        assert _locks_held() == after_a_few
+    assert kept_groups() == worked_out()
+    total = {person_id: times for dim, _, person_id, times, _, _ in kept_groups() if dim == "total"}
+    assert len(total) == len(few) + len(many) and set(total.values()) == {1}
