@@ -52,7 +52,13 @@ HTTP_MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API always answers JSON; so does any page asked for JSON, e.g. a phone's check-in
+    posted by a script: an HTML 429 or 400 there is unreadable to the caller."""
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def json_error(status: int, code: str, message, fields: dict | None = None):

@@ -25,7 +25,7 @@ from app.attendance.models import Attendance, Refusal
 from app.audit.downloads import personal_data_download
 from app.core.forms import BaseForm, int_or_none
 from app.core.transactions import reads_first
-from app.errors import json_error
+from app.errors import json_error, wants_json
 from app.extensions import csrf, db, limiter
 from app.materials.services import qr_png, qr_response
 from app.people.models import Person
@@ -341,10 +341,6 @@ _SESSION_WITH_ACTIVITY = (
 )
 
 
-def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
 def _remembered_person() -> tuple[str | None, int | None]:
     return codes.read_device_cookie(request.cookies.get(codes.DEVICE_COOKIE))
 
@@ -418,7 +414,7 @@ def _check_in_post(session, code, device_id, person_id):
         return _refused(error, session, device_id, phone=_text(data, "phone"), id_number=_text(data, "id_number"))
     except services.DomainError as error:
         db.session.rollback()
-        if _wants_json():
+        if wants_json():
             return json_error(error.status, error.code, error.message, error.fields)
         return render_template(
             "attendance/check_in.html",
@@ -431,7 +427,7 @@ def _check_in_post(session, code, device_id, person_id):
             present=None,
             error=error.message,
         ), error.status
-    if _wants_json():
+    if wants_json():
         response = jsonify(body)
     else:
         response = make_response(
@@ -448,7 +444,7 @@ def _text(data, name: str) -> str | None:
 
 def _refused(error: services.Refused, session, device_id=None, phone=None, id_number=None):
     services.log_refusal(error, session, "self_scan", device_id=device_id, ip=request.remote_addr)
-    if _wants_json():
+    if wants_json():
         return json_error(error.status, error.code, error.message)
     walk_in = session is not None and error.code == "not_enrolled" and error.person is not None
     return render_template(

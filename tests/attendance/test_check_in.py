@@ -308,6 +308,20 @@ def test_the_check_in_form_needs_its_csrf_token_when_csrf_is_on(app, client, cou
     assert response.status_code == 400 and rows(session) == 0
 
 
+def test_a_phone_over_the_rate_limit_gets_a_json_answer_it_can_read(app, client, course, clock):
+    _, session, people, _ = course
+    clock.at(0)
+    app.config["CHECKIN_RATE_LIMIT"] = "2 per minute"
+    try:
+        answers = [post(client, session, phone=people[0].phone) for _ in range(3)]
+    finally:
+        app.config["CHECKIN_RATE_LIMIT"] = "10000 per minute"
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    error = answers[2].get_json()["error"]
+    assert error["code"] == "rate_limited" and "thử lại sau" in error["message"]
+    assert rows(session) == 1
+
+
 def test_an_activity_not_yet_approved_says_so_when_the_page_opens(client, clock, app_ctx):
     session = make_session(make_activity(status=ActivityStatus.submitted))
     clock.at(0)
