@@ -27,6 +27,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(build_config(instance_path=app.instance_path))
     app.config.update(overrides or {})
+    # JSON is UTF-8: names read as "Hoàng Thị Hoa" in the API, not as \u escapes.
+    app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config["TRUSTED_PROXIES"]:

@@ -48,6 +48,18 @@ def test_upgrading_an_empty_sqlite_database_gives_the_models_schema(tmp_path):
 
 
 @pytest.mark.no_transaction
+def test_an_upgrade_in_process_leaves_the_app_s_loggers_working(tmp_path):
+    """`flask db upgrade` and the tests migrate in the app's process: Alembic's logging set-up
+    must not switch off the loggers the app already made (a refused check-in logs a warning)."""
+    import logging
+
+    application = build_test_app(f"sqlite:///{tmp_path / 'logs.db'}", tmp_path)
+    logger = logging.getLogger("app.errors")
+    upgrade_to_head(application)
+    assert logger.isEnabledFor(logging.WARNING)
+
+
+@pytest.mark.no_transaction
 def test_upgrading_an_empty_postgresql_database_gives_the_models_schema(tmp_path):
     reason = postgres_unavailable_reason()
     if reason:

@@ -133,6 +133,9 @@ def test_create_get_and_patch_a_person(api):
 
     patched = api("PATCH", f"/people/{person['id']}", user, json={"position": "Trưởng thôn"})
     assert patched.status_code == 200
+    # Readable as sent: UTF-8 Vietnamese in the body, not \u escapes.
+    raw = patched.get_data(as_text=True)
+    assert '"Trưởng thôn"' in raw and "\\u" not in raw
     assert patched.get_json()["position"] == "Trưởng thôn"
     assert patched.get_json()["birth_date"] == "1990-04-04"
     assert api("GET", f"/people/{person['id']}?reveal=id_number", user).get_json()["id_number"] == "020190654321"
