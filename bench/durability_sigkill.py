@@ -9,7 +9,8 @@ bench/checkin_burst.py) while, over real HTTP,
 and meanwhile kills the gunicorn master and every worker with SIGKILL at random moments,
 restarting on the same port each time. At the end, on the database file:
 - PRAGMA integrity_check is "ok" and PRAGMA foreign_key_check finds nothing;
-- the reports' trained pairs (kept by triggers) are exactly the attendance rows' pairs;
+- the reports' trained pairs (kept by triggers) are exactly the attendance rows' pairs,
+  and the all-years groups kept from them are exactly those pairs grouped again;
 - every check-in that was acknowledged (HTTP 200, checked_in or already_checked_in) exists,
   exactly once; no (session, person) pair has two rows; every attendance has its audit entry;
 - every import batch is either entirely present (people, enrolments) or entirely absent, and
@@ -75,6 +76,7 @@ class Figures:
     missing_audits: int = 0
     half_imports: int = 0
     stale_pairs: int = 0  # trained_pairs rows that disagree with the attendance rows
+    stale_groups: int = 0  # trained_groups rows that disagree with the pairs grouped again
     lost_imports: int = 0
     attendances: int = 0
     imported_people: int = 0
@@ -87,7 +89,7 @@ class Figures:
             self.integrity == "ok"
             and not self.foreign_key_violations
             and not (self.lost or self.duplicates or self.missing_audits or self.half_imports or self.lost_imports)
-            and not self.stale_pairs
+            and not (self.stale_pairs or self.stale_groups)
             and self.checkins_acknowledged > 0
             and self.imports_acknowledged > 0
             and not self.imports_refused
@@ -106,7 +108,8 @@ class Figures:
             f" acknowledged: killed before the answer), {self.imported_people} imported people",
             f"lost: {self.lost}, duplicates: {self.duplicates}, attendances without audit entry: "
             f"{self.missing_audits}, half-imports: {self.half_imports}, acknowledged imports missing: "
-            f"{self.lost_imports}, trained pairs disagreeing with attendance: {self.stale_pairs}",
+            f"{self.lost_imports}, trained pairs disagreeing with attendance: {self.stale_pairs}, "
+            f"kept groups disagreeing with the pairs: {self.stale_groups}",
             *(f"! {error}" for error in self.errors[:10]),
         ]
 
@@ -419,6 +422,15 @@ def check_database(path: Path, figures: Figures, acknowledged: set, batches: dic
             )
         )
         figures.stale_pairs = len(kept ^ attended)
+        # And the all-years groups, kept by triggers from the pairs, the pairs grouped again.
+        kept_groups = set(connection.execute("SELECT dim, grp, person_id, times, female, minority FROM trained_groups"))
+        regrouped = set(
+            connection.execute(
+                "SELECT dim, grp, person_id, COUNT(*), MAX(female), MAX(minority) FROM trained_pair_groups"
+                " GROUP BY dim, grp, person_id"
+            )
+        )
+        figures.stale_groups = len(kept_groups ^ regrouped)
         per_batch = {
             workplace: (people, enrolled)
             for workplace, people, enrolled in connection.execute(
