@@ -237,19 +237,18 @@ def test_two_removals_of_one_person_at_once_both_count(fresh_app):  # noqa: F811
     first_id, person_ids, _ = _setup(fresh_app)
     with fresh_app.test_request_context():
         first = db.session.get(Activity, first_id)
-        second = Activity(
-            kind=ActivityKind.workshop, title="Hội thảo", start_date=date(2023, 6, 1), end_date=date(2023, 6, 1),
-            capacity=10, status=ActivityStatus.completed, budget_line_id=first.budget_line_id,
-            funding_source_id=first.funding_source_id, estimated_cost=0,
+        second, third = (
+            Activity(
+                kind=kind, title=title, start_date=day, end_date=day, capacity=10,
+                status=ActivityStatus.completed, budget_line_id=first.budget_line_id,
+                funding_source_id=first.funding_source_id, estimated_cost=0,
+            )
+            for kind, title, day in (
+                (ActivityKind.workshop, "Hội thảo", date(2023, 6, 1)),
+                (ActivityKind.study_tour, "Tham quan", date(2023, 7, 1)),
+            )
         )
-        db.session.add(second)
-        db.session.flush()
-        third = Activity(
-            kind=ActivityKind.study_tour, title="Tham quan", start_date=date(2023, 7, 1), end_date=date(2023, 7, 1),
-            capacity=10, status=ActivityStatus.completed, budget_line_id=first.budget_line_id,
-            funding_source_id=first.funding_source_id, estimated_cost=0,
-        )
-        db.session.add(third)
+        db.session.add_all([second, third])
         db.session.flush()
         person = db.session.get(Person, person_ids[0])
         sessions = [make_session(activity) for activity in (first, second, third)]
