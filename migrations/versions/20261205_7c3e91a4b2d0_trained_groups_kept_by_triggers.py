@@ -189,6 +189,21 @@ SQLITE_TRIGGER_NAMES = [statement.split()[2] for statement in SQLITE_TRIGGERS]
 _LOCK_PERSON = "PERFORM 1 FROM people WHERE id = {person} FOR NO KEY UPDATE;"
 _LOCK_PEOPLE = "PERFORM 1 FROM people WHERE id IN ({people}) ORDER BY id FOR NO KEY UPDATE;"
 
+# A change to what sorts pairs into groups recomputes the people whose pairs it can see; a
+# check-in not yet committed adds its groups from what it sees. Each must wait for the other, or
+# the check-in's groups keep the old sorting for good:
+# - an activity's status, kind or line: the UPDATE holds the activity's row, and a new pair first
+#   takes that row FOR SHARE (check-ins to one activity share it; an edit of it waits for them);
+# - its topics: the topic trigger takes the activity's row as an UPDATE would;
+# - a unit or a line moved, an ethnicity's flag (rare edits of reference data, each touching
+#   many activities): the trigger locks the pairs' table against writers, so check-ins in flight
+#   finish first and new ones wait for the commit.
+# A check-in takes the activity's row before the person's, as the activity and topic triggers do,
+# so a check-in and an edit of its activity do not deadlock.
+_SHARE_ACTIVITY = "PERFORM 1 FROM activities WHERE id = NEW.activity_id FOR SHARE;\n"
+_HOLD_ACTIVITY = "\nPERFORM 1 FROM activities WHERE id = {row}.activity_id FOR NO KEY UPDATE;"
+_HOLD_PAIRS = "\nLOCK TABLE trained_pairs IN SHARE ROW EXCLUSIVE MODE;"
+
 
 def _recompute_locked(people: str) -> str:
     if people.startswith("SELECT"):
@@ -206,20 +221,22 @@ def _pg_condition(condition: str) -> str:
 
 POSTGRESQL_FUNCTIONS = {
     "trained_groups_pairs": (
-        "IF TG_OP = 'INSERT' THEN\n" + _LOCK_PERSON.format(person="NEW.person_id") + _ADD + "END IF;\n"
+        "IF TG_OP = 'INSERT' THEN\n" + _SHARE_ACTIVITY + _LOCK_PERSON.format(person="NEW.person_id") + _ADD
+        + "END IF;\n"
         "IF TG_OP <> 'INSERT' THEN" + _recompute_locked("OLD.person_id") + "END IF;\n"
         "IF TG_OP = 'UPDATE' AND NEW.person_id <> OLD.person_id THEN"
         + _recompute_locked("NEW.person_id") + "END IF;"
     ),
     "trained_groups_activities": _recompute_locked(OF_ACTIVITY.format(row="NEW", column="id")),
     "trained_groups_topics": (
-        "IF TG_OP <> 'INSERT' THEN" + _recompute_locked(OF_ACTIVITY.format(row="OLD", column="activity_id"))
-        + "END IF;\nIF TG_OP <> 'DELETE' THEN"
+        "IF TG_OP <> 'INSERT' THEN" + _HOLD_ACTIVITY.format(row="OLD")
+        + _recompute_locked(OF_ACTIVITY.format(row="OLD", column="activity_id"))
+        + "END IF;\nIF TG_OP <> 'DELETE' THEN" + _HOLD_ACTIVITY.format(row="NEW")
         + _recompute_locked(OF_ACTIVITY.format(row="NEW", column="activity_id")) + "END IF;"
     ),
-    "trained_groups_units": _recompute_locked(OF_UNIT_TREE),
-    "trained_groups_lines": _recompute_locked(OF_LINE_TREE),
-    "trained_groups_ethnicities": _recompute_locked(OF_ETHNICITY),
+    "trained_groups_units": _HOLD_PAIRS + _recompute_locked(OF_UNIT_TREE),
+    "trained_groups_lines": _HOLD_PAIRS + _recompute_locked(OF_LINE_TREE),
+    "trained_groups_ethnicities": _HOLD_PAIRS + _recompute_locked(OF_ETHNICITY),
 }
 POSTGRESQL_TRIGGERS = [
     "CREATE TRIGGER trained_groups_pairs_added AFTER INSERT OR DELETE ON trained_pairs"
@@ -263,6 +280,9 @@ def upgrade():
     )
     op.create_index('ix_trained_groups_person_id', 'trained_groups', ['person_id'])
     op.execute(VIEW)
+    if op.get_bind().dialect.name == "postgresql":
+        # No pair may be written between the backfill and the triggers (held until commit).
+        op.execute("LOCK TABLE trained_pairs IN SHARE ROW EXCLUSIVE MODE")
     op.execute(BACKFILL)
     if op.get_bind().dialect.name == "postgresql":
         for name, body in POSTGRESQL_FUNCTIONS.items():

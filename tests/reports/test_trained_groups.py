@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from app.attendance import services as attendance
-from app.attendance.models import Attendance
+from app.attendance.models import Attendance, Method
 from app.auth.models import Role
 from app.budget.models import BudgetLine, LineKind
 from app.extensions import db
 from app.geo.models import UnitLevel
 from app.people.models import Gender, Person
 from app.people.services import merge
-from app.planning.models import Activity, ActivityKind, ActivityStatus
+from app.planning.models import Activity, ActivityKind, ActivityStatus, activity_topics
 from app.registration.models import Enrolment
 from app.reports import trained
 from app.reports.filters import ReportFilter
@@ -310,3 +310,64 @@ def test_one_transaction_for_many_people_takes_no_more_shared_locks_than_for_a_f
     assert kept_groups() == worked_out()
     total = {person_id: times for dim, _, person_id, times, _, _ in kept_groups() if dim == "total"}
     assert len(total) == len(few) + len(many) and set(total.values()) == {1}
+
+
+def _sorting_change(kind: str, activity: Activity, person: Person):
+    """A change to what sorts the activity's pairs into groups, as SQL an edit would run."""
+    from app.geo.models import AdminUnit
+    from app.reference.models import TrainingTopic
+
+    if kind == "cancel the activity":
+        return update(Activity.__table__).where(Activity.id == activity.id).values(status="cancelled")
+    if kind == "give it a topic":
+        topic_id = db.session.scalar(select(TrainingTopic.id).limit(1))
+        return activity_topics.insert().values(activity_id=activity.id, topic_id=topic_id)
+    commune = person.unit
+    district = db.session.scalar(
+        select(AdminUnit.id).where(AdminUnit.level == UnitLevel.district, AdminUnit.id != commune.parent_id)
+    )
+    return update(AdminUnit.__table__).where(AdminUnit.id == commune.id).values(parent_id=district)
+
+
+@pytest.mark.no_transaction
+@pytest.mark.parametrize("change", ["cancel the activity", "give it a topic", "move the commune"])
+def test_a_check_in_during_a_change_of_its_groups_is_sorted_by_the_change(fresh_app, change):  # noqa: F811
+    """Someone checks in while an organiser cancels the activity, gives it a topic, or an admin
+    moves the commune to another district, both uncommitted at once: the check-in's groups must
+    come out as the change sorts them, not as they were before it."""
+    first_id, person_ids, _ = _setup(fresh_app)
+    with fresh_app.test_request_context():
+        activity = db.session.get(Activity, first_id)
+        session = make_session(activity)
+        present(session, db.session.get(Person, person_ids[0]))
+        statement = _sorting_change(change, activity, db.session.get(Person, person_ids[1]))
+        db.session.commit()
+        session_id, engine = session.id, db.engine
+    attendances = Attendance.__table__
+    with engine.connect() as editor:
+        editor.begin()
+        editor.execute(statement)
+        done = threading.Event()
+        failed = []
+
+        def check_in():
+            try:
+                with engine.begin() as phone:
+                    phone.execute(
+                        attendances.insert().values(
+                            session_id=session_id, person_id=person_ids[1], checked_in_at=date(2023, 5, 10),
+                            method=Method.self_scan,
+                        )
+                    )
+            except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+                failed.append(error)
+            done.set()
+
+        checking_in = threading.Thread(target=check_in)
+        checking_in.start()
+        done.wait(1)  # PostgreSQL: it waits for the edit (the activity's row, or the pairs' table)
+        editor.commit()
+        checking_in.join(10)
+    assert done.is_set() and not failed
+    with fresh_app.app_context():
+        assert kept_groups() == worked_out()
