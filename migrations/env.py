@@ -8,11 +8,11 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the loggers the app made before: an upgrade run in-process (tests, `flask db upgrade`) must not
-# silence them.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Alembic's logging set-up (alembic.ini) only where nothing has set logging up yet: the app
+# (create_app) already has, for `flask db upgrade` and upgrades run in its process, and
+# fileConfig would replace its handler, lower the root to WARN and switch off its loggers.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 
 
