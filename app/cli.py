@@ -1,4 +1,5 @@
-"""Operations commands: users, reference data, demo data, backup and restore (see API.md's operations contract)."""
+"""Operations commands: users, reference data, demo data, backup and restore, the reports' kept
+figures (see API.md's operations contract)."""
 
 import sys
 from pathlib import Path
@@ -112,6 +113,30 @@ def restore_command(src, force):
         click.echo(f"Phiên bản lược đồ: {revision}; chạy `flask --app app db upgrade` để nâng lên {', '.join(heads)}.")
 
 
+reports_cli = AppGroup("reports", help="Số liệu báo cáo / report figures.")
+
+
+@reports_cli.command("check")
+@click.option("--repair", is_flag=True, help="Sửa các dòng sai lệch (trong một giao dịch).")
+def check_reports_command(repair):
+    """Check what the reports read (trained pairs and groups) against the attendance rows; exit 1 on drift."""
+    from app.reports import kept
+
+    found = kept.repair() if repair else kept.check()
+    db.session.commit()
+    click.echo(
+        f"Cặp người-hoạt động: {found.stale_pairs} sai/thừa, {found.missing_pairs} thiếu; "
+        f"nhóm cả giai đoạn: {found.stale_groups} sai/thừa, {found.missing_groups} thiếu."
+    )
+    if found.clean:
+        click.echo("Số liệu báo cáo khớp với dữ liệu điểm danh.")
+    elif repair:
+        click.echo("Đã sửa. / Repaired.")
+    else:
+        click.echo("Có sai lệch: chạy lại với --repair. / Drift found: run again with --repair.", err=True)
+        sys.exit(1)
+
+
 def schema_heads() -> list[str]:
     from alembic.script import ScriptDirectory
 
@@ -124,3 +149,4 @@ def register_cli(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(reports_cli)
