@@ -27,21 +27,17 @@ SELECT attended.activity_id AS activity_id, p.id AS person_id,
   JOIN people p ON p.id = attended.person_id
   LEFT JOIN enrolments e ON e.activity_id = attended.activity_id AND e.person_id = p.id
 """
-_SAME_PAIR = """
-        kept.activity_id = wanted.activity_id AND kept.person_id = wanted.person_id
-    AND kept.unit_id = wanted.unit_id AND COALESCE(kept.category_id, 0) = COALESCE(wanted.category_id, 0)
-    AND kept.gender = wanted.gender AND kept.level = wanted.level
-    AND COALESCE(kept.ethnicity_id, 0) = COALESCE(wanted.ethnicity_id, 0)
-"""
+# A pair's columns as compared (NULL ids as 0: no row has id 0), so that whole sets are compared
+# with EXCEPT, which both engines run by sorting or hashing once, never row against row.
+_PAIR_COLUMNS = (
+    "activity_id, person_id, unit_id, COALESCE(category_id, 0) AS category_id, gender, level,"
+    " COALESCE(ethnicity_id, 0) AS ethnicity_id"
+)
+_KEPT_PAIRS = f"SELECT {_PAIR_COLUMNS} FROM trained_pairs"
+_WANTED_PAIRS = f"SELECT {_PAIR_COLUMNS} FROM ({_PAIRS_FROM_ATTENDANCE}) wanted"
 # Pairs kept that attendance does not give (or gives otherwise), and the other way round.
-_STALE_PAIRS = f"""
-SELECT kept.activity_id, kept.person_id FROM trained_pairs kept
- WHERE NOT EXISTS (SELECT 1 FROM ({_PAIRS_FROM_ATTENDANCE}) wanted WHERE {_SAME_PAIR})
-"""
-_MISSING_PAIRS = f"""
-SELECT wanted.* FROM ({_PAIRS_FROM_ATTENDANCE}) wanted
- WHERE NOT EXISTS (SELECT 1 FROM trained_pairs kept WHERE {_SAME_PAIR})
-"""
+_STALE_PAIRS = f"{_KEPT_PAIRS} EXCEPT {_WANTED_PAIRS}"
+_MISSING_PAIRS = f"{_WANTED_PAIRS} EXCEPT {_KEPT_PAIRS}"
 _GROUP_COLUMNS = "dim, grp, person_id, times, female, minority"
 _GROUPS_FROM_PAIRS = """
 SELECT dim, grp, person_id, COUNT(*) AS times, MAX(female) AS female, MAX(minority) AS minority
@@ -98,16 +94,17 @@ def repair() -> Drift:
         db.session.execute(text("DELETE FROM trained_groups WHERE 1 = 0"))
     found = check()
     if found.stale_pairs or found.missing_pairs:
-        stale = db.session.execute(text(_STALE_PAIRS)).all()
-        for activity_id, person_id in stale:
+        stale = db.session.execute(text(f"SELECT activity_id, person_id FROM ({_STALE_PAIRS}) stale")).all()
+        if stale:
             db.session.execute(
                 text("DELETE FROM trained_pairs WHERE activity_id = :activity_id AND person_id = :person_id"),
-                {"activity_id": activity_id, "person_id": person_id},
+                [{"activity_id": activity_id, "person_id": person_id} for activity_id, person_id in stale],
             )
         db.session.execute(
             text(
-                "INSERT INTO trained_pairs (activity_id, person_id, unit_id, category_id, gender, level, ethnicity_id) "
-                + _MISSING_PAIRS
+                "INSERT INTO trained_pairs (activity_id, person_id, unit_id, category_id, gender, level, ethnicity_id)"
+                " SELECT activity_id, person_id, unit_id, NULLIF(category_id, 0), gender, level,"
+                f" NULLIF(ethnicity_id, 0) FROM ({_MISSING_PAIRS}) missing"
             )
         )
     if not check().clean:

@@ -39,8 +39,14 @@ def test_drift_around_the_triggers_is_found_then_repaired_to_the_figures_of_befo
     y = year_2023
     before = figures()
     ids = {
-        "training": y.training.id, "workshop": y.workshop.id, "study_tour": y.study_tour.id,
-        "cuc": y.cuc.id, "cuc_unit": y.cuc.unit_id, "dung": y.dung.id, "hoa": y.hoa.id, "cao_loc": unit(CAO_LOC).id,
+        "training": y.training.id,
+        "workshop": y.workshop.id,
+        "study_tour": y.study_tour.id,
+        "cuc": y.cuc.id,
+        "cuc_unit": y.cuc.unit_id,
+        "dung": y.dung.id,
+        "hoa": y.hoa.id,
+        "cao_loc": unit(CAO_LOC).id,
     }
     statements = [
         # the groups edited by hand: one breakdown gone, the total inflated
