@@ -90,7 +90,8 @@ def repair() -> Drift:
         db.session.execute(text("LOCK TABLE trained_pairs IN SHARE ROW EXCLUSIVE MODE"))
     else:
         # SQLite: take the write lock before reading (a reading transaction cannot wait for it
-        # later); a write that changes nothing takes it, queued behind the app's writers.
+        # later); a write that changes nothing takes it, waiting for the app's writers up to the
+        # busy timeout.
         db.session.execute(text("DELETE FROM trained_groups WHERE 1 = 0"))
     found = check()
     if found.stale_pairs or found.missing_pairs:
