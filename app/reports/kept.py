@@ -108,7 +108,7 @@ def repair() -> Drift:
                 f" NULLIF(ethnicity_id, 0) FROM ({_MISSING_PAIRS}) missing"
             )
         )
-    if not check().clean:
+    if not found.clean:
         # The pairs are right now; the groups are only ever the pairs grouped (no trigger on them).
         db.session.execute(text("DELETE FROM trained_groups"))
         db.session.execute(text(f"INSERT INTO trained_groups ({_GROUP_COLUMNS}) {_GROUPS_FROM_PAIRS}"))
