@@ -388,6 +388,11 @@ def add_import_activity(fixture) -> tuple[int, list[str]]:
     return activity_id, codes
 
 
+def _disagreeing(connection, kept: str, wanted: str) -> int:
+    """Rows in one result and not in the other, either way (0: the kept rows are what they should be)."""
+    return len(set(connection.execute(kept)) ^ set(connection.execute(wanted)))
+
+
 def check_database(path: Path, figures: Figures, acknowledged: set, batches: dict, activity_id: int) -> None:
     with sqlite3.connect(path) as connection:
         figures.integrity = ", ".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
@@ -413,24 +418,20 @@ def check_database(path: Path, figures: Figures, acknowledged: set, batches: dic
             "SELECT count(DISTINCT object_id) FROM audit_entries WHERE action = 'attendance.create'"
         ).fetchone()[0]
         figures.missing_audits = max(0, figures.attendances - audited)
-        # The reports' pairs, kept by triggers, must say exactly what the attendance rows say.
-        kept = set(connection.execute("SELECT activity_id, person_id FROM trained_pairs"))
-        attended = set(
-            connection.execute(
-                "SELECT DISTINCT s.activity_id, a.person_id FROM attendances a"
-                " JOIN activity_sessions s ON s.id = a.session_id"
-            )
+        # The reports' pairs, kept by triggers, must say exactly what the attendance rows say, and
+        # the all-years groups kept from them must be those pairs grouped again.
+        figures.stale_pairs = _disagreeing(
+            connection,
+            "SELECT activity_id, person_id FROM trained_pairs",
+            "SELECT DISTINCT s.activity_id, a.person_id FROM attendances a"
+            " JOIN activity_sessions s ON s.id = a.session_id",
         )
-        figures.stale_pairs = len(kept ^ attended)
-        # And the all-years groups, kept by triggers from the pairs, the pairs grouped again.
-        kept_groups = set(connection.execute("SELECT dim, grp, person_id, times, female, minority FROM trained_groups"))
-        regrouped = set(
-            connection.execute(
-                "SELECT dim, grp, person_id, COUNT(*), MAX(female), MAX(minority) FROM trained_pair_groups"
-                " GROUP BY dim, grp, person_id"
-            )
+        figures.stale_groups = _disagreeing(
+            connection,
+            "SELECT dim, grp, person_id, times, female, minority FROM trained_groups",
+            "SELECT dim, grp, person_id, COUNT(*), MAX(female), MAX(minority) FROM trained_pair_groups"
+            " GROUP BY dim, grp, person_id",
         )
-        figures.stale_groups = len(kept_groups ^ regrouped)
         per_batch = {
             workplace: (people, enrolled)
             for workplace, people, enrolled in connection.execute(
